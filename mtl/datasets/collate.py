@@ -1,0 +1,29 @@
+"""Batch collation for the sample contract of :mod:`mtl.structures`."""
+from typing import Sequence
+
+import torch
+
+from mtl.registry import FUNCTIONS
+from mtl.structures import collate_targets, target_keys
+
+
+@FUNCTIONS.register_module(name='mtl_collate')
+def mtl_collate(samples: Sequence[dict]) -> dict:
+    """Stack images and targets into a batch dict; ``meta`` stays a list of dicts.
+
+    Images must share one size per batch (crop or resize in the pipeline). A target
+    present in some samples only is filled with its invalid value in the others.
+    """
+    if not samples:
+        raise ValueError('mtl_collate got an empty batch')
+    sizes = {tuple(s['img'].shape) for s in samples}
+    if len(sizes) > 1:
+        raise ValueError(f'Images in one batch must share a size, got {sorted(sizes)}. Add a '
+                         f'crop or Resize to the pipeline, or use batch_size=1.')
+    batch = {'img': torch.stack([s['img'] for s in samples]),
+             'meta': [s.get('meta', {}) for s in samples]}
+    for key in target_keys(samples):
+        batch[key] = collate_targets(samples, key)
+    return batch
+
+

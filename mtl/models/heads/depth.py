@@ -1,0 +1,53 @@
+"""Depth regression head: positive metric depth in metres."""
+import math
+
+import torch
+from torch.nn import functional as F
+
+from mtl.models.base import ConvHead
+from mtl.registry import MODELS
+
+ACTIVATIONS = ('softplus', 'exp', 'relu', 'sigmoid')
+
+
+@MODELS.register_module()
+class DepthHead(ConvHead):
+    """One-channel depth in metres, made positive by ``activation``.
+
+    ``softplus`` (default) and ``exp`` are smooth and always positive; ``relu`` is
+    FCRN's linear output clipped at 0; ``sigmoid`` bounds the output to
+    ``(0, max_depth)``. The last convolution's bias starts at ``init_depth`` metres so
+    that training starts near a plausible scene depth.
+    """
+    default_target = 'depth'
+
+    def __init__(self, in_channels: int, activation: str = 'softplus', max_depth: float = 10.0,
+                 init_depth: float = 3.0, min_depth: float = 1e-3, hidden_channels: int = 0):
+        super().__init__(in_channels, 1, hidden_channels)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f'activation must be one of {ACTIVATIONS}, got "{activation}"')
+        if not 0 < init_depth < max_depth:
+            raise ValueError(f'need 0 < init_depth < max_depth, got {init_depth}, {max_depth}')
+        self.activation, self.max_depth, self.min_depth = activation, max_depth, min_depth
+        with torch.no_grad():
+            self.last_conv.bias.fill_(self._inverse(init_depth))
+
+    def _inverse(self, depth: float) -> float:
+        if self.activation == 'softplus':
+            return math.log(math.expm1(depth))
+        if self.activation == 'exp':
+            return math.log(depth)
+        if self.activation == 'sigmoid':
+            return math.log(depth / (self.max_depth - depth))
+        return depth
+
+    def activate(self, raw: torch.Tensor) -> torch.Tensor:
+        if self.activation == 'softplus':
+            depth = F.softplus(raw)
+        elif self.activation == 'exp':
+            depth = torch.exp(raw.clamp(max=math.log(1e3 * self.max_depth)))
+        elif self.activation == 'sigmoid':
+            depth = torch.sigmoid(raw) * self.max_depth
+        else:
+            depth = F.relu(raw)
+        return depth.clamp(min=self.min_depth)

@@ -1,0 +1,36 @@
+"""Depth-interval classification head (Liebel & Körner, MultiDepth, Sec. 2.3).
+
+Logits over ``num_bins`` depth intervals (uniform, log, or MultiDepth's normalised log
+spacing, Eq. 2); predictions decode back to metres, either the centre of the most
+likely interval or the probability-weighted mean of the centres.
+"""
+import torch
+
+from mtl.models.base import ConvHead
+from mtl.registry import MODELS
+from mtl.utils.depth_space import DepthBinning
+
+DECODINGS = ('argmax', 'expectation')
+
+
+@MODELS.register_module()
+class DepthIntervalHead(ConvHead):
+    """Interval logits; supervised with the ``depth_bins`` target of ``DepthToIntervals``
+    built with the same ``num_bins``, ``d_min``, ``d_max`` and ``spacing``."""
+    default_target = 'depth_bins'
+
+    def __init__(self, in_channels: int, num_bins: int = 32, d_min: float = 2.0,
+                 d_max: float = 125.0, spacing: str = 'normalized_log', decode: str = 'argmax',
+                 hidden_channels: int = 0):
+        super().__init__(in_channels, num_bins, hidden_channels)
+        if decode not in DECODINGS:
+            raise ValueError(f'decode must be one of {DECODINGS}, got "{decode}"')
+        self.binning = DepthBinning(num_bins, d_min, d_max, spacing)
+        self.decoding = decode
+        self.register_buffer('centers', self.binning.centers().view(1, -1, 1, 1), persistent=False)
+
+    def predict(self, output: torch.Tensor) -> torch.Tensor:
+        """Metric depth B×1×H×W."""
+        if self.decoding == 'argmax':
+            return self.centers.flatten()[output.argmax(dim=1, keepdim=True)]
+        return (output.softmax(dim=1) * self.centers).sum(dim=1, keepdim=True)

@@ -1,0 +1,43 @@
+"""Pixel-wise cross-entropy with an ignore index and optional class weights."""
+from typing import Optional, Sequence
+
+import torch
+from torch.nn import functional as F
+
+from mtl.models.base import Loss
+from mtl.registry import MODELS
+from mtl.structures import IGNORE_INDEX
+
+
+@MODELS.register_module()
+class CrossEntropyLoss(Loss):
+    """Mean over labelled pixels (weighted mean when ``class_weight`` is given, as
+    ``torch.nn.functional.cross_entropy`` defines it); 0 for a batch without labels."""
+    task_type = 'classification'
+
+    def __init__(self, class_weight: Optional[Sequence[float]] = None,
+                 ignore_index: int = IGNORE_INDEX, label_smoothing: float = 0.0):
+        super().__init__()
+        weight = torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None
+        self.register_buffer('class_weight', weight, persistent=False)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor,
+                valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        target = target.long()
+        if target.dim() == pred.dim():
+            target = target.squeeze(1)
+        check_labels(target, pred.shape[1], self.ignore_index)
+        if not (target != self.ignore_index).any():
+            return (pred * 0).sum()
+        return F.cross_entropy(pred, target, weight=self.class_weight, ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
+
+
+def check_labels(target: torch.Tensor, num_classes: int, ignore_index: int) -> None:
+    """Raise a clear error for labels outside ``[0, num_classes)`` that are not ignored."""
+    bad = (target != ignore_index) & ((target < 0) | (target >= num_classes))
+    if bad.any():
+        raise ValueError(f'Label {int(target[bad][0])} is out of range for a head with '
+                         f'{num_classes} classes (ignore index {ignore_index}). Check the '
+                         f'dataset\'s num_classes and the head\'s num_classes.')
