@@ -1,0 +1,12 @@
+# The main job: depth + semantic segmentation with a shared backbone and fixed loss
+# weights, trained from scratch on SynthRooms in a few minutes on a 2-core CPU.
+_base_ = [
+    '_base_/models/hps_light.py',
+    '_base_/datasets/synthrooms.py',
+    '_base_/schedules/adamw_poly_2k.py',
+    '_base_/default_runtime.py',
+]
+
+model = dict(tasks=dict(
+    depth=dict(head=dict(max_depth={{_base_.max_depth}})),
+    seg=dict(head=dict(num_classes={{_base_.num_classes}}))))

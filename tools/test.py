@@ -1,0 +1,49 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG --checkpoint CKPT``.
+
+Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes
+colourised depth / segmentation / normal PNGs; ``--tta flip`` averages each
+prediction with that of the mirrored image.
+"""
+import argparse
+import os.path as osp
+import time
+
+from mmengine.runner import Runner
+
+import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
+from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add_common_args(parser)
+    parser.add_argument('--checkpoint', required=True, help='checkpoint file to evaluate')
+    parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
+    parser.add_argument('--show-dir', help='write colourised predictions here')
+    parser.add_argument('--tta', choices=['none', 'flip'], default='none',
+                        help='test-time augmentation')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
+    cfg = load_config(args)
+    cfg.load_from, cfg.resume = args.checkpoint, False
+    if args.tta == 'flip':
+        cfg.model.setdefault('test_cfg', {})['flip'] = True
+    if args.show_dir:
+        head = cfg.model.tasks.get('seg', {}).get('head', {})
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
+            type='ShowResultsHook', out_dir=args.show_dir, num_classes=head.get('num_classes', 0))]
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
+    save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=args.tta))
+    print(format_metrics(metrics))
+    print(f'Metrics saved to {out}')
+
+
+if __name__ == '__main__':
+    main()
