@@ -1,0 +1,38 @@
+# KITTI depth prediction benchmark (Uhrig et al. 2017), MultiDepth's protocol: train on the full
+# annotated training set with random square crops and horizontal flips (no scaling), validate and
+# test on the 1000 full-size frames of val_selection_cropped. Layout: docs/datasets_kitti.md.
+#
+# mmengine evaluates `train_pipeline` when this file is read, so a variant with another patch
+# size sets `crop_size` and rebuilds the pipeline (3 lines, see docs/datasets_kitti.md).
+dataset_type = 'KITTIDepthDataset'
+data_root = 'data/kitti/'
+crop_size = 256  # MultiDepth: 128 or 256 px square patches
+min_depth = 1e-3
+max_depth = 80.0
+
+train_pipeline = [
+    dict(type='RandomCrop', size=(crop_size, crop_size)),
+    dict(type='RandomHorizontalFlip', prob=0.5),
+]
+test_pipeline = []  # full frames; sizes differ between recording days, hence batch size 1
+
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='mtl_collate'),
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 min_depth=min_depth, max_depth=max_depth, pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='mtl_collate'),
+    dataset=dict(type=dataset_type, data_root=data_root, split='val_selection',
+                 min_depth=min_depth, max_depth=max_depth, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='DepthMetric', crop=None, max_depth=max_depth)
+test_evaluator = val_evaluator
