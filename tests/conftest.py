@@ -6,7 +6,19 @@ import pytest
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get('MTL_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data'))
+
+
+def _find_shared_data() -> Path:
+    """``../shared/data`` beside the checkout (or beside any parent, for worktrees)."""
+    if os.environ.get('MTL_SHARED_DATA'):
+        return Path(os.environ['MTL_SHARED_DATA'])
+    for parent in REPO_ROOT.parents:
+        if (parent / 'shared' / 'data').is_dir():
+            return parent / 'shared' / 'data'
+    return REPO_ROOT.parent / 'shared' / 'data'
+
+
+SHARED_DATA = _find_shared_data()
 
 
 @pytest.fixture(autouse=True)
