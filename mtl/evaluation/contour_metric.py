@@ -41,12 +41,15 @@ class ContourMetric(BaseMetric):
             raise ValueError(f'ContourMetric needs thresholds in (0, 1]; got {thresholds}.')
         self.task, self.gt_key, self.ignore_index = task, gt_key, ignore_index
         self.thresholds = tuple(sorted(float(t) for t in thresholds))
-        # The last entry is the fixed threshold 0.5, reported on its own.
-        self._all_thresholds = torch.tensor(self.thresholds + (0.5,), dtype=torch.float64)
+        # The evaluation grid: the thresholds plus the fixed 0.5, sorted and unique.
+        grid = sorted(set(self.thresholds) | {0.5})
+        self._grid = torch.tensor(grid, dtype=torch.float64)
+        self._ods_rows = torch.tensor([grid.index(t) for t in self.thresholds])
+        self._half_row = grid.index(0.5)
         self._name = f'ContourMetric(task={task!r}, gt_key={gt_key!r})'
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Append, per sample, a ``(len(thresholds) + 1, 3)`` tensor of (TP, predicted, gt)."""
+        """Append, per sample, a ``(grid size, 3)`` tensor of (TP, predicted, gt) counts."""
         for sample in data_samples:
             pair = fetch_pair(sample, self.task, self.gt_key, self._name)
             self.results.append(None if pair is None else self._counts(*pair))
@@ -68,10 +71,16 @@ class ContourMetric(BaseMetric):
             raise ValueError(f'{self._name}: the prediction must be a probability in [0, 1] '
                              f'(apply a sigmoid to the logits in predict mode); got values in '
                              f'[{float(prob.min()):g}, {float(prob.max()):g}].')
-        predicted = prob[None, :] >= self._all_thresholds[:, None]  # (thresholds, pixels)
-        true_pos = (predicted & is_contour[None, :]).sum(1)
+        # level = how many grid thresholds are <= p: the pixel is predicted at rows < level.
+        level = torch.bucketize(prob, self._grid, right=True)
+        predicted, true_pos = self._at_least(level), self._at_least(level[is_contour])
         gt_pos = torch.full_like(true_pos, int(is_contour.sum()))
-        return torch.stack([true_pos, predicted.sum(1), gt_pos], dim=1)
+        return torch.stack([true_pos, predicted, gt_pos], dim=1)
+
+    def _at_least(self, level: torch.Tensor) -> torch.Tensor:
+        """For each grid row i, the number of pixels with level > i."""
+        hist = torch.bincount(level, minlength=len(self._grid) + 1)
+        return hist.flip(0).cumsum(0).flip(0)[1:]
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         counts = [r for r in results if r is not None]
@@ -85,7 +94,8 @@ class ContourMetric(BaseMetric):
         recall = true_pos / gt_pos
         f = torch.where(true_pos > 0, 2 * precision * recall / (precision + recall),
                         torch.zeros_like(true_pos))
-        best = int(f[:-1].argmax())
-        return {'ods_f': float(f[best]), 'ods_threshold': self.thresholds[best],
-                'f@0.5': float(f[-1]), 'precision@0.5': float(precision[-1]),
-                'recall@0.5': float(recall[-1])}
+        best = int(f[self._ods_rows].argmax())
+        half = self._half_row
+        return {'ods_f': float(f[self._ods_rows][best]), 'ods_threshold': self.thresholds[best],
+                'f@0.5': float(f[half]), 'precision@0.5': float(precision[half]),
+                'recall@0.5': float(recall[half])}

@@ -49,20 +49,18 @@ from mtl.registry import METRICS
 _SUMS = ('count', 'abs_rel', 'sq_rel', 'sq_rel_kitti', 'sq_err', 'sq_log', 'log10',
          'delta1', 'delta2', 'delta3', 'log_diff', 'sq_inv_km')
 _INDEX = {name: i for i, name in enumerate(_SUMS)}
-METRIC_NAMES = ('abs_rel', 'sq_rel', 'sq_rel_kitti', 'rmse', 'rmse_log', 'log10',
-                'delta1', 'delta2', 'delta3', 'silog', 'irmse')
 
 
-def pixel_sums(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """The sums of ``_SUMS`` over matched valid pixels ``pred``, ``gt`` (1-D, metres)."""
+def pixel_values(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
+    """The ``(len(_SUMS), N)`` per-pixel quantities of matched pixels ``pred``, ``gt`` (1-D, m)."""
     p, g = pred.double(), gt.double()
     diff, log_diff = p - g, p.log() - g.log()
     ratio = torch.maximum(p / g, g / p)
-    values = [diff.abs() / g, diff ** 2 / g, diff ** 2 / g ** 2, diff ** 2, log_diff ** 2,
-              (p.log10() - g.log10()).abs(), ratio < 1.25, ratio < 1.25 ** 2,
-              ratio < 1.25 ** 3, log_diff, (1000.0 / p - 1000.0 / g) ** 2]
-    return torch.stack([torch.tensor(float(p.numel()), dtype=torch.float64)] +
-                       [v.double().sum() for v in values])
+    return torch.stack([torch.ones_like(p), diff.abs() / g, diff ** 2 / g, diff ** 2 / g ** 2,
+                        diff ** 2, log_diff ** 2, (p.log10() - g.log10()).abs(),
+                        (ratio < 1.25).double(), (ratio < 1.25 ** 2).double(),
+                        (ratio < 1.25 ** 3).double(), log_diff,
+                        (1000.0 / p - 1000.0 / g) ** 2])
 
 
 def metrics_from_sums(sums: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -121,14 +119,12 @@ class DepthMetric(BaseMetric):
         # Python float: a float32 gt of 1e-3 is not > min_depth=1e-3.
         valid = torch.isfinite(gt) & (gt > self.min_depth) & (gt < self.max_depth)
         valid &= crop_mask(self.crop, *gt.shape)
-        gt = gt.double()
         pred = self._checked_pred(pred.double(), valid)
-        rows = []
-        for cap in (math.inf,) + self.depth_caps:
-            mask = valid & (gt <= cap)
-            rows.append(pixel_sums(pred[mask], gt[mask]) if mask.any()
-                        else torch.zeros(len(_SUMS), dtype=torch.float64))
-        return torch.stack(rows)
+        gt_valid = gt[valid].double()
+        values = pixel_values(pred[valid], gt_valid)  # (len(_SUMS), N)
+        caps = torch.tensor((math.inf,) + self.depth_caps, dtype=torch.float64)
+        in_range = (gt_valid[:, None] <= caps[None, :]).double()  # (N, ranges)
+        return (values @ in_range).T.contiguous()  # (ranges, len(_SUMS))
 
     def _as_map(self, tensor: torch.Tensor, what: str) -> torch.Tensor:
         if tensor.dim() == 3 and tensor.shape[0] == 1:

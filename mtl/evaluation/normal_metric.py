@@ -1,18 +1,19 @@
 """Surface-normal metrics: angular error in degrees, pooled over the valid pixels of the set.
 
-The protocol of Eigen & Fergus (ICCV 2015), used by PAD-Net and the MTL survey. Keys
+The protocol of Eigen & Fergus (ICCV 2015), as in the MTL survey (Vandenhende et al.). Keys
 (Python floats): ``mean_angle``, ``median_angle``, ``rmse_angle`` (degrees) and
 ``within_<t>`` for each threshold t (default 11.25, 22.5, 30), the share of pixels with an
-error below t, **in percent** (0..100) like PAD-Net's and the survey's tables.
+error below t, **in percent** (0..100) like the survey's tables.
 
 Both normals are scaled to unit length before the angle is taken; a ground-truth zero
 vector marks an invalid pixel, and a zero predicted vector counts as 90°.
 
 The median is read from a histogram of the angles with ``bin_width`` (default 0.01°) bins
 over [0°, 180°], not from the stored angles: it is the centre of the bin holding the
-middle pixel (the mean of the two middle bins' centres when the count is even), so it
-is within half a bin (0.005°) of the exact median. The mean, rmse and ``within`` shares are exact. ``process`` stores per image only
-the non-zero bins and a few sums.
+middle pixel (the mean of the two middle bins' centres when the count is even), so it is
+within half a bin (0.005°) of the exact median. The mean, rmse and ``within`` shares are
+exact. ``process`` stores per image only the non-zero bins (int32 index and count, 8 bytes
+each: at most 144 kB, typically a few tens of kB for a trained model) and a few sums.
 """
 import math
 from typing import Dict, Optional, Sequence
@@ -73,7 +74,7 @@ class NormalMetric(BaseMetric):
         return {'count': angles.numel(), 'sum': float(angles.sum()),
                 'sum_sq': float((angles ** 2).sum()),
                 'within': torch.stack(within) if within else torch.zeros(0, dtype=torch.int64),
-                'bins': nonzero.int(), 'bin_counts': hist[nonzero]}
+                'bins': nonzero.int(), 'bin_counts': hist[nonzero].int()}
 
     def median_from_histogram(self, hist: torch.Tensor) -> float:
         """Median of the binned angles: the mean of the centres of the bins holding the
@@ -93,7 +94,7 @@ class NormalMetric(BaseMetric):
         hist = torch.zeros(self.num_bins, dtype=torch.int64)
         within = torch.zeros(len(self.thresholds), dtype=torch.int64)
         for s in stats:
-            hist.index_add_(0, s['bins'].long(), s['bin_counts'])
+            hist.index_add_(0, s['bins'].long(), s['bin_counts'].long())
             within += s['within']
         metrics = {'mean_angle': sum(s['sum'] for s in stats) / count,
                    'median_angle': self.median_from_histogram(hist),
