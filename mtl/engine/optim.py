@@ -9,10 +9,19 @@ from mtl.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """mmengine's default constructor, plus: every sub-module with an ``lr_mult``
-    attribute (e.g. cross-stitch units, whose α Misra et al. train 10²–10³× faster) gets
-    that learning-rate multiplier, unless ``paramwise_cfg.custom_keys`` already sets one
-    for it."""
+    """mmengine's default constructor, plus:
+
+    - every sub-module with an ``lr_mult`` attribute (e.g. cross-stitch units, whose α
+      Misra et al. train 10²–10³× faster) gets that learning-rate multiplier, unless
+      ``paramwise_cfg.custom_keys`` already sets one for it;
+    - one parameter group per parameter, named: each group carries ``param_name`` (the
+      dotted parameter name) and ``lr_mult`` (its lr over the base lr), which survive
+      checkpoints, so that ``TrainingStagesHook`` can set per-module learning rates;
+    - every parameter is in the optimizer, also those frozen (``requires_grad=False``)
+      when it is built: mmengine would leave them out, and unfreezing them later would
+      then silently train nothing. A frozen parameter gets no gradient, so the optimizer
+      leaves it untouched.
+    """
 
     def __call__(self, model: torch.nn.Module):
         module = model.module if hasattr(model, 'module') else model
@@ -21,9 +30,28 @@ class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             lr_mult = getattr(sub, 'lr_mult', None)
             if name and lr_mult is not None and f'{name}.' not in custom_keys:
                 custom_keys[f'{name}.'] = dict(lr_mult=float(lr_mult))
-        if custom_keys:
-            self.paramwise_cfg = dict(self.paramwise_cfg, custom_keys=custom_keys)
-        return super().__call__(model)
+        # A non-empty paramwise_cfg makes mmengine build one group per parameter.
+        self.paramwise_cfg = dict(self.paramwise_cfg, custom_keys=custom_keys)
+        frozen = [p for p in module.parameters() if not p.requires_grad]
+        for param in frozen:
+            param.requires_grad_(True)
+        try:
+            wrapper = super().__call__(model)
+        finally:
+            for param in frozen:
+                param.requires_grad_(False)
+        name_param_groups(wrapper.optimizer, module, self.base_lr)
+        return wrapper
+
+
+def name_param_groups(optimizer: torch.optim.Optimizer, module: torch.nn.Module,
+                      base_lr: float) -> None:
+    """Add ``param_name`` and ``lr_mult`` to every single-parameter group."""
+    names = {id(p): n for n, p in module.named_parameters()}
+    for group in optimizer.param_groups:
+        if len(group['params']) == 1 and id(group['params'][0]) in names:
+            group['param_name'] = names[id(group['params'][0])]
+            group['lr_mult'] = group['lr'] / base_lr if base_lr else 1.0
 
 
 @OPTIM_WRAPPERS.register_module()

@@ -1,0 +1,213 @@
+"""Several training stages in one run, each with its frozen modules, per-module learning
+rates, step schedule and loss weights (Jiao et al., ECCV 2018, Sec. 4.1; CI-Net and
+PAD-Net train in stages too).
+
+Example (Jiao et al.: depth first, then semantics, then end to end)::
+
+    custom_hooks = [dict(type='TrainingStagesHook', by_epoch=True, stages=[
+        dict(name='depth', length=40, frozen=('branches.seg', 'heads.seg', 'interactions'),
+             lr={'': 1e-3}, step=20, loss_weights={'seg.focal': 0.0}),
+        dict(name='semantics', length=40, frozen=('branches.depth', 'heads.depth'),
+             lr={'backbone': 1e-5, '': 1e-3}, step=20),
+        dict(name='joint', length=60, lr={'backbone': 1e-4, '': 1e-2}, step=20)])]
+
+A stage's keys:
+
+- ``length``: epochs (``by_epoch=True``) or iterations; the lengths must add up to the
+  train loop's ``max_epochs`` / ``max_iters``.
+- ``frozen``: module-name prefixes (``model.named_parameters()`` names, matched at dot
+  boundaries: ``'branches.seg'`` matches ``branches.seg.stages.0.conv.weight`` but not
+  ``branches.segment``). Frozen parameters get ``requires_grad=False`` and lr 0, and
+  with ``freeze_norm=True`` their batch-norm layers stay in eval mode (running
+  statistics unchanged), so a frozen part computes exactly what it computed before.
+- ``lr``: ``{prefix: learning rate}``; the longest matching prefix wins, ``''`` matches
+  everything. A parameter group's ``lr_mult`` (e.g. from a module's ``lr_mult``)
+  multiplies it.
+- ``step`` / ``gamma`` (default none / 0.1): lr × gamma every ``step`` epochs or
+  iterations, counted from the start of the stage.
+- ``loss_weights``: ``{loss name: weight}`` set on the combiner (its ``weights`` dict,
+  e.g. ``FixedWeighting``) for the stage; other losses keep their configured weights.
+- ``reset_optimizer`` (default False): clear the optimizer state (Adam moments) when
+  the stage starts.
+
+Why every parameter stays in the optimizer: mmengine leaves out parameters that are
+frozen when the optimizer is built, and unfreezing them later silently trains nothing.
+``MTLOptimWrapperConstructor`` puts every parameter in its own named group; this hook
+sets each group's lr (0 while frozen) and ``requires_grad``. The hook owns the learning
+rates, so the config must have no ``param_scheduler``.
+
+Resume: the stage, its lrs, its frozen set and loss weights are functions of the
+current epoch / iteration, applied before every step, so a run resumed in the middle
+of a stage trains exactly as the uninterrupted run (the optimizer state comes from the
+checkpoint; it holds every parameter in every stage). Under distributed training, set
+``find_unused_parameters=True``: frozen parameters get no gradient.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mtl.registry import HOOKS
+
+STAGE_KEYS = {'name', 'length', 'frozen', 'lr', 'step', 'gamma', 'loss_weights', 'reset_optimizer'}
+
+
+def matches(name: str, prefix: str) -> bool:
+    """Whether a dotted parameter/module name lies under ``prefix`` ('' matches all)."""
+    return prefix == '' or name == prefix or name.startswith(prefix + '.')
+
+
+class Stage:
+    """One validated stage (see the module docstring for the keys)."""
+
+    def __init__(self, index: int, name: Optional[str] = None, length: int = 0,
+                 frozen: Sequence[str] = (), lr: Optional[Dict[str, float]] = None,
+                 step: Optional[int] = None, gamma: float = 0.1,
+                 loss_weights: Optional[Dict[str, float]] = None, reset_optimizer: bool = False):
+        key = f'stages[{index}]'
+        if length < 1:
+            raise ValueError(f'{key}.length must be a positive number of epochs/iterations, got {length}')
+        if not lr:
+            raise ValueError(f'{key}.lr must map module-name prefixes to learning rates, e.g. '
+                             f"{{'backbone': 1e-4, '': 1e-2}}")
+        if step is not None and step < 1:
+            raise ValueError(f'{key}.step must be positive, got {step}')
+        self.name = name or f'stage{index + 1}'
+        self.length, self.frozen, self.lr = int(length), tuple(frozen), dict(lr)
+        self.step, self.gamma = step, gamma
+        self.loss_weights, self.reset_optimizer = dict(loss_weights or {}), reset_optimizer
+
+    def is_frozen(self, name: str) -> bool:
+        return any(matches(name, prefix) for prefix in self.frozen)
+
+    def base_lr(self, name: str) -> float:
+        prefixes = [p for p in self.lr if matches(name, p)]
+        if not prefixes:
+            raise ValueError(f'Stage "{self.name}": no lr prefix matches parameter "{name}"; add '
+                             f"a default: lr={{..., '': value}}")
+        return self.lr[max(prefixes, key=len)]
+
+
+@HOOKS.register_module()
+class TrainingStagesHook(Hook):
+    """See the module docstring.
+
+    Args:
+        stages: one dict per stage.
+        by_epoch: stage lengths and steps count epochs (else iterations).
+        freeze_norm: keep the batch-norm layers of frozen modules in eval mode.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self, stages: Sequence[dict], by_epoch: bool = True, freeze_norm: bool = True):
+        if not stages:
+            raise ValueError('TrainingStagesHook needs at least one stage')
+        for i, cfg in enumerate(stages):
+            unknown = set(cfg) - STAGE_KEYS
+            if unknown:
+                raise ValueError(f'stages[{i}] has unknown keys {sorted(unknown)}; allowed: '
+                                 f'{sorted(STAGE_KEYS)}')
+        self.stages = [Stage(i, **cfg) for i, cfg in enumerate(stages)]
+        self.by_epoch, self.freeze_norm = by_epoch, freeze_norm
+        self._applied: Optional[Tuple[int, int]] = None
+        self._trainable: Dict[str, bool] = {}
+        self._base_weights: Dict[str, float] = {}
+        self._frozen_norms: List[_BatchNorm] = []
+
+    @property
+    def total_length(self) -> int:
+        return sum(s.length for s in self.stages)
+
+    def locate(self, position: int) -> Tuple[int, int]:
+        """``(stage index, position within the stage)`` of an epoch / iteration."""
+        start = 0
+        for index, stage in enumerate(self.stages):
+            if position < start + stage.length:
+                return index, position - start
+            start += stage.length
+        return len(self.stages) - 1, position - (start - self.stages[-1].length)
+
+    # ------------------------------------------------------------------ checks
+    def before_train(self, runner) -> None:
+        model = _unwrap(runner.model)
+        self._check_schedule(runner)
+        self._check_names(model, runner.optim_wrapper.optimizer)
+        self._trainable = {n: p.requires_grad for n, p in model.named_parameters()}
+        self._base_weights = dict(getattr(getattr(model, 'combiner', None), 'weights', {}) or {})
+        for stage in self.stages:
+            unknown = sorted(set(stage.loss_weights) - set(self._base_weights))
+            if unknown:
+                raise ValueError(f'Stage "{stage.name}".loss_weights names {unknown}, which the '
+                                 f'model\'s combiner does not weigh (it weighs '
+                                 f'{sorted(self._base_weights)}; loss_weights need a combiner '
+                                 f'with a "weights" dict such as FixedWeighting)')
+        self._applied = None
+
+    def _check_schedule(self, runner) -> None:
+        schedulers = runner.param_schedulers
+        if schedulers:
+            raise ValueError('TrainingStagesHook sets the learning rates itself (per stage, with '
+                             '"step" and "gamma"): set param_scheduler = [] in the config.')
+        expected = runner.max_epochs if self.by_epoch else runner.max_iters
+        unit = 'max_epochs' if self.by_epoch else 'max_iters'
+        if expected != self.total_length:
+            raise ValueError(f'The stage lengths add up to {self.total_length} but train_cfg.'
+                             f'{unit} is {expected}: make them agree.')
+
+    def _check_names(self, model, optimizer) -> None:
+        grouped = {g.get('param_name') for g in optimizer.param_groups}
+        missing = [n for n, _ in model.named_parameters() if n not in grouped]
+        if missing:
+            raise ValueError(f'TrainingStagesHook needs every parameter in its own named '
+                             f'optimizer group, but {len(missing)} are not (e.g. {missing[:3]}): '
+                             f'use optim_wrapper.constructor="MTLOptimWrapperConstructor".')
+        names = [n for n, _ in model.named_parameters()]
+        for stage in self.stages:
+            for prefix in (*stage.frozen, *stage.lr):
+                if not any(matches(n, prefix) for n in names):
+                    raise ValueError(f'Stage "{stage.name}": the prefix "{prefix}" matches no '
+                                     f'parameter of the model (names look like {names[0]!r})')
+
+    # ------------------------------------------------------------------ applying
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        position = runner.epoch if self.by_epoch else runner.iter
+        index, offset = self.locate(position)
+        stage = self.stages[index]
+        decay = offset // stage.step if stage.step else 0
+        if self._applied is None or self._applied[0] != index:
+            first_step = offset == 0 and (batch_idx == 0 or not self.by_epoch)
+            self._enter(runner, index, first_step)
+        if self._applied != (index, decay):
+            self._set_lrs(runner.optim_wrapper.optimizer, stage, decay)
+            self._applied = (index, decay)
+        for norm in self._frozen_norms:
+            norm.eval()
+
+    def _enter(self, runner, index: int, first_step: bool) -> None:
+        stage, model = self.stages[index], _unwrap(runner.model)
+        for name, param in model.named_parameters():
+            param.requires_grad_(self._trainable.get(name, True) and not stage.is_frozen(name))
+        self._frozen_norms = [m for n, m in model.named_modules()
+                              if self.freeze_norm and isinstance(m, _BatchNorm) and stage.is_frozen(n)]
+        combiner = getattr(model, 'combiner', None)
+        if self._base_weights:
+            combiner.weights.update({**self._base_weights, **stage.loss_weights})
+        if stage.reset_optimizer and first_step:
+            runner.optim_wrapper.optimizer.state.clear()
+        runner.logger.info(
+            f'Training stage {index + 1}/{len(self.stages)} "{stage.name}": frozen '
+            f'{list(stage.frozen) or "nothing"}, lr {stage.lr}, step {stage.step}, '
+            f'loss weights {stage.loss_weights or "as configured"}')
+
+    def _set_lrs(self, optimizer, stage: Stage, decay: int) -> None:
+        factor = stage.gamma ** decay
+        for group in optimizer.param_groups:
+            name = group['param_name']
+            trainable = self._trainable.get(name, True) and not stage.is_frozen(name)
+            group['lr'] = stage.base_lr(name) * group.get('lr_mult', 1.0) * factor if trainable else 0.0
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model
