@@ -62,3 +62,27 @@ def test_foreign_pickled_object_is_refused_and_never_executed(tmp_path):
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_history_buffer_loads_in_a_fresh_process(tmp_path):
+    """HistoryBuffer fills its class-level method table only when one is created, so
+    loading must not depend on that table."""
+    import subprocess
+    import sys
+    path = tmp_path / 'ckpt.pth'
+    torch.save(mmengine_like_checkpoint(), path)
+    code = ('from mtl.engine.checkpoint import safe_torch_load; '
+            f'print(safe_torch_load({str(path)!r})["message_hub"]["log_scalars"]["train/loss"].mean())')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '0.5'
+
+
+def test_getattr_stand_in_refuses_anything_but_history_buffer_methods():
+    from mtl.engine.checkpoint import history_buffer_statistic
+    assert history_buffer_statistic(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    with pytest.raises(pickle.UnpicklingError):
+        history_buffer_statistic(HistoryBuffer, '__init__')
+    with pytest.raises(pickle.UnpicklingError):
+        history_buffer_statistic(torch, 'load')

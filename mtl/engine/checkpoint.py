@@ -27,7 +27,8 @@ def _numpy_globals() -> List[object]:
 def history_buffer_statistic(owner, name: str):
     """Stands in for ``getattr`` while unpickling: a HistoryBuffer pickles its statistics
     methods as ``getattr(HistoryBuffer, 'mean')``; nothing else may be looked up."""
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    public_method = not name.startswith('_') and callable(getattr(HistoryBuffer, name, None))
+    if owner is HistoryBuffer and public_method:
         return getattr(owner, name)
     raise pickle.UnpicklingError(f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint')
 
