@@ -17,7 +17,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from .synthrooms_scene import Primitive, Scene
+from .synthrooms_scene import Scene
 
 MIN_DEPTH, MAX_DEPTH = 0.1, 10.0
 FOCAL_PER_WIDTH = 0.81  # NYU Depth v2: 518.9 px / 640 px
@@ -105,7 +105,8 @@ def ray_cylinder(origin: np.ndarray, dirs: np.ndarray, radius: float, half_heigh
 
 
 def _face_uv(points: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    """Texture coordinates on an axis-aligned face: x-faces (z, y), y-faces (x, z), z-faces (x, y)."""
+    """Texture coordinates on an axis-aligned face: x-faces (z, y), y-faces (x, z),
+    z-faces (x, y)."""
     u = np.where(axis == 0, points[2], points[0])
     v = np.where(axis == 1, points[2], points[1])
     return np.stack([u, v])
@@ -155,7 +156,8 @@ def _screen_rects(prims, origin, R, K, img_size) -> list:
     half = np.array([p.half for p in prims])[:, :, None] * _CORNERS  # (P, 3, 8)
     yaw = np.array([p.yaw for p in prims])[:, None]
     c, s = np.cos(yaw), np.sin(yaw)
-    world = np.stack([c * half[:, 0] + s * half[:, 2], half[:, 1], c * half[:, 2] - s * half[:, 0]], 1)
+    world = np.stack([c * half[:, 0] + s * half[:, 2], half[:, 1],
+                      c * half[:, 2] - s * half[:, 0]], 1)
     world += (np.array([p.center for p in prims]) - origin)[:, :, None]
     cam = np.einsum('ij,pik->pjk', R, world)  # R^T (p - o), (P, 3, 8)
     z = np.maximum(cam[:, 2], 1e-3)

@@ -86,6 +86,11 @@ def _palette(rng: np.random.Generator) -> dict:
     }
 
 
+def _overlap(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two (x0, z0, x1, z1) rectangles overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 class _Builder:
     """Collects primitives while a scene is sampled; checks floor-plan collisions."""
 
@@ -129,9 +134,8 @@ class _Builder:
         box = (center[0] - hx, center[2] - hz, center[0] + hx, center[2] + hz)
         if box[0] < 0 or box[1] < 0 or box[2] > self.room[0] or box[3] > self.room[2]:
             return False
-        for i, other in enumerate(self.floor):
-            if i != ignore and box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
-                return False
+        if any(i != ignore and _overlap(box, other) for i, other in enumerate(self.floor)):
+            return False
         self.floor.append(box)
         return True
 
@@ -211,7 +215,8 @@ def _bed(rng):
 def _table(rng):
     w, d, h = rng.uniform(0.8, 1.6), rng.uniform(0.6, 1.0), rng.uniform(0.7, 0.78)
     parts = [('box', (0, h - 0.02, 0), (w / 2, 0.02, d / 2), None, None, None)]
-    return parts + _legs(w, d, h - 0.04, 0.025, 0.06), (w / 2, d / 2), h, (w / 2 - 0.08, d / 2 - 0.08)
+    top = (w / 2 - 0.08, d / 2 - 0.08)
+    return parts + _legs(w, d, h - 0.04, 0.025, 0.06), (w / 2, d / 2), h, top
 
 
 def _cabinet(rng):
