@@ -18,7 +18,7 @@ def _dataset(**kwargs) -> SynthRoomsDataset:
     return SynthRoomsDataset(**kwargs)
 
 
-def _camera_rays(img_size, yaw=0.0, pitch=0.0):
+def _camera_rays(img_size):
     """(3, H, W) unnormalised camera-frame rays through pixel centres (z = 1)."""
     K = intrinsics(img_size)
     v, u = np.mgrid[0:img_size[0], 0:img_size[1]] + 0.5
@@ -157,7 +157,8 @@ def test_four_class_mapping_follows_nyu_super_classes():
     fine, coarse = _dataset()[1], _dataset(num_classes=4)[1]
     lut = torch.tensor(SUPER_CLASS_OF)
     torch.testing.assert_close(coarse['seg'], lut[fine['seg']])
-    assert _dataset(num_classes=4).metainfo['classes'] == ('floor', 'structure', 'furniture', 'prop')
+    classes = _dataset(num_classes=4).metainfo['classes']
+    assert classes == ('floor', 'structure', 'furniture', 'prop')
 
 
 def test_splits_do_not_overlap():

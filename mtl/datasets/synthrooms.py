@@ -130,8 +130,8 @@ class SynthRoomsDataset(Dataset):
         num_classes: 13 (NYU-named classes) or 4 (NYU super-classes).
         tasks: subset of ``('depth', 'seg', 'normals', 'contours')``; None = all. The
             others are left out of the samples.
-        cache: ``'memory'`` keeps rendered samples in RAM (per worker process); None
-            renders every time.
+        cache: ``'memory'`` keeps rendered samples in RAM (about 0.25 MB each at
+            96×128, per worker process: use persistent workers); None renders every time.
         cache_dir: optional folder for an on-disk cache shared between runs.
         pipeline: transform configs (or callables) applied to each sample.
     """

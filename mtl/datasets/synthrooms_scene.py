@@ -44,6 +44,7 @@ class Primitive:
 
 @dataclass
 class Scene:
+    """A room, its contents, the camera pose and the lighting of one sample."""
     room: np.ndarray  # (W, H, D)
     camera: np.ndarray  # (3,) position
     yaw: float  # camera heading about +y, 0 looks along +z
@@ -58,32 +59,42 @@ class Scene:
     noise_seed: int = 0
 
 
-def _hsv(rng: np.random.Generator, h: Sequence[float], s: Sequence[float],
-         v: Sequence[float]) -> np.ndarray:
+def _hsv(rng: np.random.Generator, h: Sequence[float], s: Sequence[float], v: Sequence[float]):
     return np.array(colorsys.hsv_to_rgb(rng.uniform(*h) % 1.0, rng.uniform(*s), rng.uniform(*v)))
+
+
+def _wood(rng: np.random.Generator) -> np.ndarray:
+    return _hsv(rng, (0.04, 0.11), (0.35, 0.75), (0.25, 0.65))
+
+
+def _painted(rng: np.random.Generator) -> np.ndarray:
+    return _hsv(rng, (0, 1), (0.0, 0.2), (0.55, 0.95))
 
 
 def _palette(rng: np.random.Generator) -> dict:
     """Per-scene base colour and texture of each class (instances jitter around it)."""
-    wood = lambda: _hsv(rng, (0.04, 0.11), (0.35, 0.75), (0.25, 0.65))  # noqa: E731
-    painted = lambda: _hsv(rng, (0, 1), (0.0, 0.2), (0.55, 0.95))  # noqa: E731
-    floor = rng.choice(3)
+    floors = [(_wood(rng), 'planks'), (_hsv(rng, (0, 1), (0, 0.15), (0.5, 0.85)), 'tiles'),
+              (_hsv(rng, (0, 1), (0.1, 0.45), (0.25, 0.6)), 'carpet')]
+    dark = _hsv(rng, (0, 1), (0, 0.3), (0.1, 0.35))
     return {
-        FLOOR: [(wood(), 'planks'), (_hsv(rng, (0, 1), (0, 0.15), (0.5, 0.85)), 'tiles'),
-                (_hsv(rng, (0, 1), (0.1, 0.45), (0.25, 0.6)), 'carpet')][floor],
+        FLOOR: floors[rng.integers(3)],
         WALL: (_hsv(rng, (0, 1), (0.03, 0.3), (0.6, 0.92)), 'plaster'),
         CEILING: (_hsv(rng, (0, 1), (0, 0.05), (0.82, 0.97)), 'plaster'),
         WINDOW: (_hsv(rng, (0.52, 0.62), (0.1, 0.35), (0.88, 1.0)), 'window'),
-        DOOR: ((wood() if rng.random() < 0.6 else painted()), 'door'),
+        DOOR: (_wood(rng) if rng.random() < 0.6 else _painted(rng), 'door'),
         PICTURE: (_hsv(rng, (0, 1), (0.3, 0.8), (0.5, 0.9)), 'picture'),
         BED: (_hsv(rng, (0, 1), (0.2, 0.65), (0.45, 0.9)), 'stripes'),
-        TABLE: (wood(), 'wood'),
-        CABINET: ((wood(), 'panels') if rng.random() < 0.5 else (painted(), 'panels')),
+        TABLE: (_wood(rng), 'wood'),
+        CABINET: (_wood(rng) if rng.random() < 0.5 else _painted(rng), 'panels'),
         SOFA: (_hsv(rng, (0, 1), (0.25, 0.75), (0.25, 0.7)), 'weave'),
-        CHAIR: ((wood(), 'wood') if rng.random() < 0.6 else (_hsv(rng, (0, 1), (0, 0.3),
-                                                                      (0.1, 0.35)), 'plain')),
+        CHAIR: (_wood(rng), 'wood') if rng.random() < 0.6 else (dark, 'plain'),
         LAMP: (_hsv(rng, (0.08, 0.15), (0.1, 0.35), (0.95, 1.0)), 'emissive'),
     }
+
+
+def _overlap(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two (x0, z0, x1, z1) rectangles overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 class _Builder:
@@ -97,8 +108,9 @@ class _Builder:
         self.wall_spans: List[List[Tuple[float, float]]] = [[], [], [], []]
         self.supports: List[Tuple[np.ndarray, float, np.ndarray]] = []  # centre, yaw, half xz
 
-    def color(self, label: int, base: Optional[np.ndarray] = None) -> np.ndarray:
-        base = self.palette[label][0] if base is None else base
+    def color(self, label: int) -> np.ndarray:
+        """The scene's colour of the class, jittered per instance."""
+        base = self.palette[label][0]
         return np.clip(base * (1 + 0.08 * self.rng.standard_normal(3)), 0.02, 1.0)
 
     def add(self, shape: str, center, half, label: int, yaw: float = 0.0,
@@ -129,9 +141,8 @@ class _Builder:
         box = (center[0] - hx, center[2] - hz, center[0] + hx, center[2] + hz)
         if box[0] < 0 or box[1] < 0 or box[2] > self.room[0] or box[3] > self.room[2]:
             return False
-        for i, other in enumerate(self.floor):
-            if i != ignore and box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
-                return False
+        if any(i != ignore and _overlap(box, other) for i, other in enumerate(self.floor)):
+            return False
         self.floor.append(box)
         return True
 
@@ -139,11 +150,9 @@ class _Builder:
         """World xz position (as a 3-vector, y=0) ``offset`` into the room, and the yaw."""
         yaw, along_x = _WALLS[wall]
         W, _, D = self.room
-        if along_x:
-            pos = (along, 0.0, offset if wall == 2 else D - offset)
-        else:
-            pos = (offset if wall == 0 else W - offset, 0.0, along)
-        return np.array(pos), yaw
+        x = along if along_x else (offset if wall == 0 else W - offset)
+        z = (offset if wall == 2 else D - offset) if along_x else along
+        return np.array([x, 0.0, z]), yaw
 
     def wall_length(self, wall: int) -> float:
         return float(self.room[0] if _WALLS[wall][1] else self.room[2])
@@ -162,7 +171,7 @@ class _Builder:
 
 
 def _visible_wall(rng: np.random.Generator) -> int:
-    """Fixtures go on the far wall or the side walls (the wall z=0 is behind the camera)."""
+    """The far wall or a side wall (the wall z=0 is behind the camera)."""
     return int(rng.choice([0, 1, 3, 3]))
 
 
@@ -211,7 +220,8 @@ def _bed(rng):
 def _table(rng):
     w, d, h = rng.uniform(0.8, 1.6), rng.uniform(0.6, 1.0), rng.uniform(0.7, 0.78)
     parts = [('box', (0, h - 0.02, 0), (w / 2, 0.02, d / 2), None, None, None)]
-    return parts + _legs(w, d, h - 0.04, 0.025, 0.06), (w / 2, d / 2), h, (w / 2 - 0.08, d / 2 - 0.08)
+    parts += _legs(w, d, h - 0.04, 0.025, 0.06)
+    return parts, (w / 2, d / 2), h, (w / 2 - 0.08, d / 2 - 0.08)
 
 
 def _cabinet(rng):
@@ -247,7 +257,7 @@ def _lamp(rng, floor_standing: bool):
     return parts, (r, r), pole + hh * 0.5
 
 
-# name, sampler, how many tries, against a wall?
+# label, sampler, how many (min, max), back to a wall?
 _FURNITURE: Tuple[Tuple[int, Callable, Tuple[int, int], bool], ...] = (
     (BED, _bed, (0, 1), True), (SOFA, _sofa, (0, 1), True), (CABINET, _cabinet, (0, 3), True),
     (TABLE, _table, (0, 2), False), (CHAIR, _chair, (0, 2), False))
@@ -257,7 +267,7 @@ def _footprint_pose(b: _Builder, half, against_wall: bool):
     """A random floor position and yaw: back to a visible wall, or free-standing."""
     rng = b.rng
     if against_wall:
-        wall = int(rng.choice([0, 1, 3, 3]))
+        wall = _visible_wall(rng)
         length = b.wall_length(wall)
         if 2 * half[0] + 0.2 > length:
             return None
@@ -328,8 +338,7 @@ def _add_lamp(b: _Builder) -> Optional[np.ndarray]:
     on_support = bool(b.supports) and rng.random() < 0.5
     parts, half, shade_y = _lamp(rng, floor_standing=not on_support)
     if on_support:
-        center, _, _ = b.supports[rng.integers(len(b.supports))]
-        origin = center.copy()
+        origin = b.supports[rng.integers(len(b.supports))][0].copy()
     else:
         origin = np.array([rng.uniform(0.3, b.room[0] - 0.3), 0.0,
                            rng.uniform(0.3, b.room[2] - 0.3)])
@@ -371,13 +380,13 @@ def sample_scene(rng: np.random.Generator) -> Scene:
     for label, sampler, (lo, hi), against_wall in _FURNITURE:
         for _ in range(rng.integers(lo, hi + 1)):
             _place(b, label, sampler, against_wall)
-    lamp = _add_lamp(b) if rng.random() < 0.5 else None
+    light = _add_lamp(b) if rng.random() < 0.5 else None
     _add_props(b)
-    if lamp is None or rng.random() < 0.3:
-        lamp = np.array([rng.uniform(0.3, room[0] - 0.3), room[1] - 0.25,
-                         rng.uniform(0.3, room[2] - 0.3)])
+    if light is None or rng.random() < 0.3:  # a ceiling light
+        light = np.array([rng.uniform(0.3, room[0] - 0.3), room[1] - 0.25,
+                          rng.uniform(0.3, room[2] - 0.3)])
     warm = rng.uniform(0, 0.25)
-    return Scene(room, cam, yaw, pitch, _room_surfaces(b) + b.primitives, lamp,
+    return Scene(room, cam, yaw, pitch, _room_surfaces(b) + b.primitives, light,
                  np.array([1.0, 1.0 - warm / 2, 1.0 - warm]) * rng.uniform(0.8, 1.4),
                  float(rng.uniform(2.0, 5.0)), float(rng.uniform(0.25, 0.55)),
                  float(rng.uniform(0.85, 1.25)),
