@@ -138,6 +138,7 @@ def make_bts_root(root: Path, list_name: str = 'nyudepthv2_test_files_with_gt.tx
         write_gray(root / base / dep, mm)
         depth[rgb] = mm
         lines.append(f'{rgb} {dep} 518.8579')
+    (root / list_name).parent.mkdir(parents=True, exist_ok=True)
     (root / list_name).write_text('\n'.join(lines) + '\n')
     return depth
 

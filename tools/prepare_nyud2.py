@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import sys
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
@@ -75,7 +75,10 @@ def _frame_results(mat: Path, out: Path, num_frames: int, workers: int) -> Itera
         init_worker(str(mat), str(out))
         yield from map(prepare_frame, range(num_frames))
         return
-    with get_context('spawn').Pool(workers, init_worker, (str(mat), str(out))) as pool:
+    # Fork starts workers at once; it is safe because this process holds no open HDF5 handle
+    # here (LabeledMat closes the file after reading its layout) and each worker opens its own.
+    method = 'fork' if 'fork' in get_all_start_methods() else 'spawn'
+    with get_context(method).Pool(workers, init_worker, (str(mat), str(out))) as pool:
         yield from pool.imap_unordered(prepare_frame, range(num_frames), chunksize=4)
 
 
