@@ -22,10 +22,8 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-try:
-    import mtl  # noqa: F401
-except ImportError:  # run from a checkout without installing the package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The package of this checkout, even when another copy of ``mtl`` is installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mtl.datasets._nyud2_convert import init_worker, prepare_frame  # noqa: E402
 from mtl.datasets._nyud2_mat import LabeledMat, source_fingerprint  # noqa: E402
@@ -116,7 +114,7 @@ def prepare(data_root: Path, out: Optional[Path] = None, workers: int = 1,
             print(f'{out} is already prepared ({manifest["num_frames"]} frames); nothing to do.')
             return manifest
         except PreparedLayoutError as err:
-            print(f'Resuming: {err}')
+            print(f'The existing layout is incomplete or stale, completing it. ({err})')
             (out / MANIFEST).unlink()
     _claim(out, fingerprint, overwrite)
     files = _run_frames(mat, out, reader.num_frames, max(1, workers), progress)

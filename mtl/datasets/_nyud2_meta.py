@@ -211,7 +211,7 @@ def carve_val(train_ids: Sequence, scenes: Sequence[str], every: int = VAL_EVERY
 
 
 def check_depth(depth: np.ndarray, sample_id: str, source: str) -> np.ndarray:
-    """Refuse NaN, infinite or negative depth: a file with them is damaged, not a sample to learn."""
+    """Refuse NaN, infinite or negative depth: a file holding them is damaged."""
     finite = np.isfinite(depth)
     if not finite.all() or (depth[finite] < 0).any():
         raise ValueError(f'NYU Depth v2 sample {sample_id} in {source}: depth holds '

@@ -6,7 +6,7 @@ Written once by ``tools/prepare_nyud2.py`` from ``nyu_depth_v2_labeled.mat``::
       rgb/00000.png        uint8 RGB (stored BGR by OpenCV), frame 0 of the 1449
       depth/00000.png      uint16 millimetres of the in-painted ``depths``; 0 = invalid
       raw_depth/00000.png  uint16 millimetres of ``rawDepths``; 0 = invalid
-      label/00000.png      uint16 raw NYU labels (0..894), so the class count stays a load-time choice
+      label/00000.png      uint16 raw NYU labels (0..894): the class count stays a load-time choice
       splits.mat  classMapping40.mat  class13Mapping.mat   copies of the small files
       manifest.json
 

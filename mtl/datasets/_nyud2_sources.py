@@ -1,4 +1,4 @@
-"""Frame sources of the original NYU Depth v2 release: the labelled .mat itself, or its prepared copy.
+"""Frame sources of the original NYU Depth v2 release: the labelled .mat, or its prepared copy.
 
 A source resolves a split to a list of frames and loads one frame as numpy arrays:
 ``img`` (H×W×3 uint8 RGB), ``depth`` (H×W float32 metres), ``labels`` (H×W raw NYU labels)
