@@ -99,7 +99,8 @@ class TrainingStagesHook(Hook):
         freeze_norm: keep the batch-norm layers of frozen modules in eval mode.
     """
 
-    priority = 'ABOVE_NORMAL'
+    # Before RuntimeInfoHook (VERY_HIGH), which logs the learning rate of the step.
+    priority = 'HIGHEST'
 
     def __init__(self, stages: Sequence[dict], by_epoch: bool = True, freeze_norm: bool = True):
         if not stages:

@@ -11,6 +11,9 @@ channels of the last up-conv layer. Readings where the paper is not explicit:
   normalisation and ReLU (the supplement adds BN and ReLU to every conv layer);
 - the last feature already has the target size, and Table 3 adds ``upconv_dep4``
   itself: it is taken as it is unless its width differs or ``transform_last=True``;
+- ``conv_first=True`` convolves at each feature's own resolution and then up-samples, a
+  cheaper order (the convolution then runs on up to 4ⁿ times fewer pixels) that we
+  offer for CPU-sized models; the default follows the paper's order;
 - ``mode='concat'`` concatenates the ``h̃`` outputs instead of summing them (the
   paper tried both and found the sum slightly better); the output then has
   ``(n + 1) × out_channels`` channels.
@@ -26,21 +29,30 @@ from mtl.registry import MODELS
 MODES = ('sum', 'concat')
 
 
+def resize(x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    return F.interpolate(x, size=size, mode='bilinear', align_corners=False)
+
+
 class UpResize(nn.Module):
-    """``h̃``: bilinear resizing to a given size, then conv–BN–ReLU (or nothing more when
-    ``conv=False``)."""
+    """``h̃``: bilinear resizing to a given size, then conv–BN–ReLU (the reverse order with
+    ``conv_first``; resizing only with ``conv=False``)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
-                 conv: bool = True):
+                 conv: bool = True, conv_first: bool = False):
         super().__init__()
         self.conv = nn.Sequential(
             nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
             nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)) if conv else None
+        self.conv_first = conv_first
 
     def forward(self, x: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
-        if tuple(x.shape[-2:]) != tuple(size):
-            x = F.interpolate(x, size=size, mode='bilinear', align_corners=False)
-        return self.conv(x) if self.conv is not None else x
+        if self.conv is None:
+            return resize(x, size)
+        if self.conv_first:
+            return resize(self.conv(x), size)
+        return self.conv(resize(x, size))
 
 
 @MODELS.register_module()
@@ -53,10 +65,12 @@ class SemiDenseUpSkip(nn.Module):
         mode: ``'sum'`` (Eq. 4) or ``'concat'``.
         kernel_size: kernel of the convolution in ``h̃``.
         transform_last: apply ``h̃`` to the last feature too.
+        conv_first: convolve before up-sampling (cheaper; see the module docstring).
     """
 
     def __init__(self, in_channels: Sequence[int], out_channels: Optional[int] = None,
-                 mode: str = 'sum', kernel_size: int = 3, transform_last: bool = False):
+                 mode: str = 'sum', kernel_size: int = 3, transform_last: bool = False,
+                 conv_first: bool = False):
         super().__init__()
         if len(in_channels) < 2:
             raise ValueError(f'SemiDenseUpSkip fuses at least two features, got channels '
@@ -65,7 +79,7 @@ class SemiDenseUpSkip(nn.Module):
             raise ValueError(f'mode must be one of {MODES}, got "{mode}"')
         width = out_channels or in_channels[-1]
         convert = [True] * (len(in_channels) - 1) + [transform_last or in_channels[-1] != width]
-        self.maps = nn.ModuleList(UpResize(c, width, kernel_size, conv)
+        self.maps = nn.ModuleList(UpResize(c, width, kernel_size, conv, conv_first)
                                   for c, conv in zip(in_channels, convert))
         self.mode, self.width = mode, width
 

@@ -23,7 +23,8 @@ does not say how a K-class result becomes one map):
 
 The semantic logits come in as the extra input ``seg`` (model config:
 ``extra=dict(seg='seg')``); without them only ``gt_weight × L_g(d, d^GT)`` is computed.
-L_g(d, s) covers every pixel (both maps are predictions). ``gt_weight`` and
+L_g(d, s) covers every pixel (both maps are predictions) of the samples that have
+depth ground truth: like every depth loss, it gives nothing for a sample without it. ``gt_weight`` and
 ``semantic_weight`` scale the two terms (1 and 1 in Eq. 5), so that a config can split
 L_JG into two named losses and, e.g., switch L_g(d, s) off while the semantic branch is
 still untrained.
@@ -90,13 +91,16 @@ class JointGradientLoss(Loss):
         if min(pred.shape[-2:]) < 3:
             raise ValueError(f'Sobel gradients need maps of at least 3×3, got {tuple(pred.shape)}')
         loss = (pred * 0).sum()
+        if valid_mask is None:
+            valid_mask = torch.isfinite(target[:, 0]) & (target[:, 0] > 0)
         if self.gt_weight:
-            if valid_mask is None:
-                valid_mask = torch.isfinite(target[:, 0])
             target = torch.where(valid_mask[:, None], target, torch.zeros_like(target))
             loss = loss + self.gt_weight * gradient_difference(pred, target, valid_mask)
         if seg is not None and self.semantic_weight:
             if seg.shape[-2:] != pred.shape[-2:]:
                 seg = F.interpolate(seg, size=pred.shape[-2:], mode='bilinear', align_corners=False)
-            loss = loss + self.semantic_weight * gradient_difference(pred, self.label_map(seg))
+            # Only samples that carry depth supervision (partial supervision, see docstring).
+            supervised = valid_mask.flatten(1).any(1)[:, None, None].expand_as(valid_mask)
+            loss = loss + self.semantic_weight * gradient_difference(
+                pred, self.label_map(seg), supervised)
         return loss
