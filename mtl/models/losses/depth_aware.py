@@ -69,7 +69,9 @@ class DepthAwareLoss(Loss):
         absolute = error.detach().abs()
         if valid_mask is not None:
             absolute = absolute[valid_mask.unsqueeze(1).expand_as(absolute)]
-        c = self.berhu_threshold * absolute.max() if absolute.numel() else error.new_zeros(())
+        if absolute.numel() == 0:  # no valid pixel: a zero that keeps the graph
+            return (pred * 0).sum()
+        c = self.berhu_threshold * absolute.max()
         lam = depth_lambda(pred, target, self.log_offset)
         if self.detach_lambda:
             lam = lam.detach()
