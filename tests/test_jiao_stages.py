@@ -83,6 +83,7 @@ class Probe(Hook):
             grad={p: next(v for n, v in model.named_parameters() if n.startswith(p)).requires_grad
                   for p in ('backbone', 'branches.depth', 'branches.seg', 'heads.seg', 'interactions')},
             weights=dict(model.combiner.weights),
+            state=len(runner.optim_wrapper.optimizer.state),
             params={n: p.detach().clone() for n, p in model.named_parameters()},
             buffers={n: b.clone() for n, b in model.named_buffers() if 'running_mean' in n}))
 
@@ -145,6 +146,22 @@ def test_resume_in_the_middle_of_stage_2(straight_run, tmp_path):
     assert first['weights']['seg.focal'] == 1
     for (name, a), b in zip(straight.model.named_parameters(), resumed.model.parameters()):
         assert torch.allclose(a, b, atol=1e-6), name
+
+
+def test_stages_by_epoch_and_optimizer_reset(tmp_path):
+    stages = [dict(jf.STAGES[0], length=1, step=None), dict(jf.STAGES[1], length=1, step=None),
+              dict(jf.STAGES[2], length=1, step=None, reset_optimizer=True)]
+    probe = Probe()
+    cfg = jf.runner_cfg(str(tmp_path), stages=stages, hooks=[probe])
+    cfg['custom_hooks'][0]['by_epoch'] = True
+    cfg['train_cfg'] = dict(type='EpochBasedTrainLoop', max_epochs=3)
+    cfg['default_hooks'] = dict(checkpoint=dict(type='CheckpointHook', interval=10))
+    runner = Runner(**cfg)
+    runner.train()
+    r = probe.records
+    assert len(r) == 12  # 8 samples, batch 2: 4 steps per epoch
+    assert [x['lr'][SEG_PARAM] for x in r] == pytest.approx([0] * 4 + [1e-3] * 4 + [1e-2] * 4)
+    assert r[8]['state'] == 0 < r[7]['state']  # Adam moments cleared when stage 3 starts
 
 
 def test_hook_checks_the_configuration(tmp_path):
