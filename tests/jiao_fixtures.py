@@ -16,7 +16,8 @@ DECODER = dict(type='SemiDenseUpSkipDecoder',
                suc=dict(type='SemiDenseUpSkip', kernel_size=3))
 MODEL = dict(
     type='MultiTaskModel',
-    backbone=dict(type='TimmBackbone', model_name='test_resnet', pretrained=False, out_indices=(4,)),
+    backbone=dict(type='TimmBackbone', model_name='test_resnet', pretrained=False,
+                  out_indices=(4,)),
     tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
                seg=dict(branch=DECODER, head=dict(type='SegHead', num_classes=NUM_CLASSES))),
     interactions={f'lsu{k}': dict(type='LateralSharingUnit', after_stage=k, tasks=('depth', 'seg'))

@@ -31,7 +31,8 @@ def test_overlay_blends_a_heat_map():
     att = np.array([[0.0, 1.0]])
     assert np.array_equal(overlay(image, att, alpha=0.0), image)
     heat = overlay(image, att, alpha=1.0)
-    assert heat[0, 1, 0] > heat[0, 1, 2] and heat[0, 0, 2] > heat[0, 0, 0]  # jet: red high, blue low
+    # jet: red where the attention is high, blue where it is low
+    assert heat[0, 1, 0] > heat[0, 1, 2] and heat[0, 0, 2] > heat[0, 0, 0]
     with pytest.raises(ValueError, match='sizes differ'):
         overlay(image, np.zeros((2, 2)))
 

@@ -109,7 +109,8 @@ def test_joint_gradient_semantic_term_label_reading():
     loss = MODELS.build(dict(type='JointGradientLoss', gt_weight=0.0))
     pred = torch.full((1, 1, 4, 6), 2.0, requires_grad=True)
     value = loss(pred, torch.ones(1, 1, 4, 6), seg=seg_logits(labels))
-    # windows centred on columns 1..4: ∇_h s = 0, 4, 4, 0 (a unit step seen by (1, 2, 1)), ∇_v s = 0
+    # windows centred on columns 1..4: ∇_h s = 0, 4, 4, 0 (a unit step seen by (1, 2, 1));
+    # ∇_v s = 0
     assert value.item() == pytest.approx((0 + 4 + 4 + 0) / 4)
     logits = seg_logits(labels).requires_grad_()
     loss(pred, torch.ones(1, 1, 4, 6), seg=logits).backward()

@@ -79,13 +79,14 @@ def test_lsu_init_values():
     unit = lsu(mode='conv', init_self=0.1, init_cross=0.2)
     assert torch.allclose(unit.convs[0].weight[:, :, 0, 0], 0.1 * torch.eye(2))
     assert torch.allclose(unit.convs[1].weight[:, :, 0, 0], 0.2 * torch.eye(2))
-    assert torch.allclose(lsu(init_cross=0.3).weight[:, :, 0], torch.tensor([[0.0, 0.3], [0.3, 0.0]]))
+    expected = torch.tensor([[0.0, 0.3], [0.3, 0.0]])
+    assert torch.allclose(lsu(init_cross=0.3).weight[:, :, 0], expected)
 
 
 def test_lsu_any_tasks_and_errors():
     unit = MODELS.build(dict(type='LateralSharingUnit', tasks=('a', 'b', 'c'),
                              channels={'a': 1, 'b': 1, 'c': 1}, init_cross=1.0))
-    x = {'a': torch.ones(1, 1, 1, 1), 'b': 2 * torch.ones(1, 1, 1, 1), 'c': 3 * torch.ones(1, 1, 1, 1)}
+    x = {t: v * torch.ones(1, 1, 1, 1) for t, v in (('a', 1), ('b', 2), ('c', 3))}
     assert unit(x)['a'].item() == 1 + 2 + 3
     with pytest.raises(ValueError, match='equal width'):
         MODELS.build(dict(type='LateralSharingUnit', tasks=('d', 's'), channels={'d': 2, 's': 3}))
@@ -99,7 +100,8 @@ def test_lsu_gates_gradients_of_samples_without_a_task():
     unit = lsu(init_cross=1.0)
     d = torch.ones(2, 2, 1, 1, requires_grad=True)
     s = torch.ones(2, 2, 1, 1, requires_grad=True)
-    unit.set_task_presence({'depth': torch.tensor([True, True]), 'seg': torch.tensor([False, True])})
+    unit.set_task_presence({'depth': torch.tensor([True, True]),
+                            'seg': torch.tensor([False, True])})
     out = unit({'depth': d, 'seg': s})
     assert torch.equal(out['depth'], 2 * torch.ones(2, 2, 1, 1))  # values unchanged
     out['depth'].sum().backward()
@@ -152,8 +154,8 @@ def test_suc_concat_and_width_options():
 
 # ---------------------------------------------------------------- the decoder
 def decoder(**kwargs):
-    return MODELS.build(dict(type='SemiDenseUpSkipDecoder', in_channels=8,
-                             decoder=dict(type='UpConvDecoder', channels=(8, 4, 4, 2, 2)), **kwargs))
+    inner = dict(type='UpConvDecoder', channels=(8, 4, 4, 2, 2))
+    return MODELS.build(dict(type='SemiDenseUpSkipDecoder', in_channels=8, decoder=inner, **kwargs))
 
 
 def run_stages(branch, x, between=None):

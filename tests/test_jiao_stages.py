@@ -81,7 +81,8 @@ class Probe(Hook):
         self.records.append(dict(
             lr={k: lrs[k] for k in ('backbone.body.conv1.0.weight', SEG_PARAM, DEPTH_PARAM)},
             grad={p: next(v for n, v in model.named_parameters() if n.startswith(p)).requires_grad
-                  for p in ('backbone', 'branches.depth', 'branches.seg', 'heads.seg', 'interactions')},
+                  for p in ('backbone', 'branches.depth', 'branches.seg', 'heads.seg',
+                            'interactions')},
             weights=dict(model.combiner.weights),
             state=len(runner.optim_wrapper.optimizer.state),
             params={n: p.detach().clone() for n, p in model.named_parameters()},

@@ -1,4 +1,4 @@
-# Table 1 row "+SUC" on NYU Depth v2 (4 classes): depth only, semi-dense up-skip connections, berHu loss.
+# Table 1 row "+SUC" on NYUDv2-4c: depth only, semi-dense up-skip connections, berHu loss.
 _base_ = ['./_nyud2_4c_ladder.py']
 model = dict(
     tasks=dict(_delete_=True, depth={{_base_.depth_task}}),

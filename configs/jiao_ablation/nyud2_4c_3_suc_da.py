@@ -1,4 +1,4 @@
-# Table 1 row "+SUC+L_DA" on NYU Depth v2 (4 classes): depth only, SUC, depth-aware loss.
+# Table 1 row "+SUC+L_DA" on NYUDv2-4c: depth only, SUC, depth-aware loss.
 _base_ = ['./_nyud2_4c_ladder.py']
 model = dict(
     tasks=dict(_delete_=True, depth={{_base_.depth_task}}),

@@ -1,4 +1,4 @@
-# Table 1 row "+SUC+L_DA+sem." on NYU Depth v2 (4 classes): a semantic branch beside the depth branch (shared
+# Table 1 row "+SUC+L_DA+sem." on NYUDv2-4c: a semantic branch beside the depth branch (shared
 # backbone, no sharing between the decoders), cross-entropy for the semantics.
 _base_ = ['./_nyud2_4c_ladder.py']
 model = dict(

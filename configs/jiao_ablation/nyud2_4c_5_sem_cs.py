@@ -1,4 +1,4 @@
-# Table 1 row "+SUC+L_DA+sem.+CS" on NYU Depth v2 (4 classes): cross-stitch units (Misra et al.) in place of
+# Table 1 row "+SUC+L_DA+sem.+CS" on NYUDv2-4c: cross-stitch units (Misra et al.) in place of
 # the LSUs, at the same boundaries. Their alpha trains at the same learning rate as the rest:
 # the paper's 100x multiplier is meant for SGD, under Adam it would move alpha ~0.1 per step.
 _base_ = ['./_nyud2_4c_ladder.py']

@@ -1,4 +1,4 @@
-# Table 1 row "+SUC+L_DA+sem.+LSU" on NYU Depth v2 (4 classes): lateral sharing units between consecutive
+# Table 1 row "+SUC+L_DA+sem.+LSU" on NYUDv2-4c: lateral sharing units between consecutive
 # up-conv layers; depth-aware loss and cross-entropy (no L_JG, no focal loss yet).
 _base_ = ['./_nyud2_4c_ladder.py']
 model = dict(

@@ -67,7 +67,8 @@ class Stage:
                  loss_weights: Optional[Dict[str, float]] = None, reset_optimizer: bool = False):
         key = f'stages[{index}]'
         if length < 1:
-            raise ValueError(f'{key}.length must be a positive number of epochs/iterations, got {length}')
+            raise ValueError(f'{key}.length must be a positive number of epochs/iterations, '
+                             f'got {length}')
         if not lr:
             raise ValueError(f'{key}.lr must map module-name prefixes to learning rates, e.g. '
                              f"{{'backbone': 1e-4, '': 1e-2}}")
@@ -190,8 +191,8 @@ class TrainingStagesHook(Hook):
         stage, model = self.stages[index], _unwrap(runner.model)
         for name, param in model.named_parameters():
             param.requires_grad_(self._trainable.get(name, True) and not stage.is_frozen(name))
-        self._frozen_norms = [m for n, m in model.named_modules()
-                              if self.freeze_norm and isinstance(m, _BatchNorm) and stage.is_frozen(n)]
+        self._frozen_norms = [m for n, m in model.named_modules() if self.freeze_norm
+                              and isinstance(m, _BatchNorm) and stage.is_frozen(n)]
         combiner = getattr(model, 'combiner', None)
         if self._base_weights:
             combiner.weights.update({**self._base_weights, **stage.loss_weights})
@@ -206,8 +207,10 @@ class TrainingStagesHook(Hook):
         factor = stage.gamma ** decay
         for group in optimizer.param_groups:
             name = group['param_name']
-            trainable = self._trainable.get(name, True) and not stage.is_frozen(name)
-            group['lr'] = stage.base_lr(name) * group.get('lr_mult', 1.0) * factor if trainable else 0.0
+            if self._trainable.get(name, True) and not stage.is_frozen(name):
+                group['lr'] = stage.base_lr(name) * group.get('lr_mult', 1.0) * factor
+            else:
+                group['lr'] = 0.0
 
 
 def _unwrap(model):

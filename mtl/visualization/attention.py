@@ -19,7 +19,8 @@ from torch.nn import functional as F
 def attention_map(features: torch.Tensor) -> torch.Tensor:
     """A(T) of supplement Eq. 1: (B, C, H, W) -> (B, H, W)."""
     if features.dim() != 4:
-        raise ValueError(f'attention_map needs a B×C×H×W activation, got shape {tuple(features.shape)}')
+        raise ValueError(f'attention_map needs a B×C×H×W activation, got shape '
+                         f'{tuple(features.shape)}')
     return features.abs().sum(1)
 
 

@@ -37,7 +37,8 @@ def alpha_from_frequencies(frequencies: Sequence[float], balancing: str = 'media
         raise ValueError(f'class frequencies must be a 1-D list of non-negative values with at '
                          f'least one positive, got {frequencies}')
     seen = freq > 0
-    inverse = torch.where(seen, 1 / freq.clamp(min=torch.finfo(freq.dtype).tiny), torch.zeros_like(freq))
+    inverse = torch.where(seen, 1 / freq.clamp(min=torch.finfo(freq.dtype).tiny),
+                          torch.zeros_like(freq))
     scale = freq[seen].quantile(0.5) if balancing == 'median' else 1 / inverse[seen].mean()
     return (inverse * scale).float()
 

@@ -24,10 +24,10 @@ does not say how a K-class result becomes one map):
 The semantic logits come in as the extra input ``seg`` (model config:
 ``extra=dict(seg='seg')``); without them only ``gt_weight × L_g(d, d^GT)`` is computed.
 L_g(d, s) covers every pixel (both maps are predictions) of the samples that have
-depth ground truth: like every depth loss, it gives nothing for a sample without it. ``gt_weight`` and
-``semantic_weight`` scale the two terms (1 and 1 in Eq. 5), so that a config can split
-L_JG into two named losses and, e.g., switch L_g(d, s) off while the semantic branch is
-still untrained.
+depth ground truth: like every depth loss, it gives nothing for a sample without it.
+``gt_weight`` and ``semantic_weight`` scale the two terms (1 and 1 in Eq. 5), so that a
+config can split L_JG into two named losses and, e.g., switch L_g(d, s) off while the
+semantic branch is still untrained.
 """
 from typing import Optional
 
@@ -76,7 +76,8 @@ class JointGradientLoss(Loss):
         super().__init__()
         if semantic_map not in SEMANTIC_MAPS:
             raise ValueError(f'semantic_map must be one of {SEMANTIC_MAPS}, got "{semantic_map}"')
-        self.gt_weight, self.semantic_weight, self.semantic_map = gt_weight, semantic_weight, semantic_map
+        self.gt_weight, self.semantic_weight = gt_weight, semantic_weight
+        self.semantic_map = semantic_map
 
     def label_map(self, logits: torch.Tensor) -> torch.Tensor:
         """``s`` (B, 1, H, W) from semantic logits (B, K, H, W)."""
