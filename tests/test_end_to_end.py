@@ -113,3 +113,15 @@ def test_test_tool_refuses_missing_checkpoint(tmp_path):
     result = run_tool('tools/test.py', TINY, '--checkpoint', tmp_path / 'none.pth')
     assert result.returncode != 0
     assert 'none.pth' in result.stderr and 'does not exist' in result.stderr
+
+
+def test_two_process_cpu_data_parallel_training(tmp_path):
+    """--launcher pytorch on CPU: we start gloo ourselves and wrap without device ids."""
+    result = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
+         'tools/train.py', str(TINY), '--launcher', 'pytorch', '--work-dir', str(tmp_path),
+         '--no-test', '--cfg-options', 'train_cfg.max_iters=2'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
+    assert (tmp_path / 'iter_2.pth').exists()
