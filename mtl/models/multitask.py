@@ -75,7 +75,7 @@ class MultiTaskModel(BaseModel):
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         if not tasks:
             raise ConfigError('model.tasks: at least one task is needed')
-        self.test_cfg = dict(flip=False, **(test_cfg or {}))
+        self.test_cfg = {'flip': False, **(test_cfg or {})}
         self.backbone = build_component(backbone, 'model.backbone') if backbone else None
         channels = list(self.backbone.out_channels) if self.backbone else [3]
         self.neck = build_component(neck, 'model.neck', in_channels=channels) if neck else None
