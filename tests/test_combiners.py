@@ -100,3 +100,8 @@ def test_uncertainty_weighting_configuration_errors():
         UncertaintyWeighting(NAMES, task_types={'seg.ce': 'ordinal'})
     with pytest.raises(ValueError, match='variant must be one of'):
         UncertaintyWeighting(NAMES, variant='squared')
+
+
+def test_liebel_refuses_a_zero_initial_c():
+    with pytest.raises(ValueError, match='must not be 0'):
+        UncertaintyWeighting(['depth.berhu'], variant='liebel', init=0.0)

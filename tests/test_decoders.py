@@ -96,3 +96,17 @@ def test_chain_branch_concatenates_parts_without_duplicated_state():
         x = chain.forward_stage(i, x, context=dict(features=[]))
     # 1×1 reduce, up-projection ×2, then two light ×2 stages
     assert x.shape == (1, 2, 16, 16)
+
+
+def test_chain_branch_reports_a_part_with_mismatched_channels():
+    from mtl.models.builder import ConfigError
+    parts = [dict(type='LightDecoder', channels=(8,)),
+             dict(type='LightDecoder', in_channels=16, channels=(4,))]
+    with pytest.raises(ConfigError, match=r'parts\[1\].in_channels is 16, but the model provides 8'):
+        ChainBranch(in_channels=32, parts=parts)
+
+
+def test_chain_branch_passes_backbone_feature_channels_to_its_parts():
+    chain = ChainBranch(in_channels=32, parts=[dict(type='LightDecoder', channels=(8, 4), skips=True)],
+                        feature_channels=(16, 32))
+    assert chain.parts[0].num_skips == 1

@@ -278,3 +278,13 @@ def test_interaction_losses_are_named_after_the_interaction_and_weighted():
                            'depth.berhu', 'seg.ce', 'fsm.consistency'}
     assert losses['loss_fsm.consistency'].item() == pytest.approx(0.1 * losses['fsm.consistency'].item())
     assert losses['fsm.consistency'].item() > 0
+
+
+def test_an_undeclared_interaction_loss_is_a_clear_error():
+    class Undeclared(ConsistencyStitch):
+        aux_loss_names = ()
+
+    model = build(backbone=None, interactions=dict(
+        fsm=dict(type=Undeclared, after_stage=1, tasks=('depth', 'seg'))))
+    with pytest.raises(KeyError, match='"fsm" returned losses .*consistency.* aux_loss_names'):
+        model(**batch_of(model, make_sample(0)), mode='loss')

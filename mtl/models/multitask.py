@@ -215,6 +215,10 @@ class MultiTaskModel(BaseModel):
                 result = module({t: x[t] for t in module.tasks})
                 if isinstance(result, tuple):
                     result, losses = result
+                    undeclared = set(losses) - set(getattr(module, 'aux_loss_names', ()))
+                    if undeclared:
+                        raise KeyError(f'Interaction "{name}" returned losses {sorted(undeclared)} '
+                                       f'that its aux_loss_names does not declare')
                     aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
                 x.update(result)
             for t in tasks:
