@@ -125,3 +125,12 @@ def test_two_process_cpu_data_parallel_training(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
     assert (tmp_path / 'iter_2.pth').exists()
+
+
+def test_a_loss_for_a_target_the_dataset_never_has_fails_before_training(tmp_path):
+    depth_only = dict(tasks=('depth',))
+    runner = tiny_runner(tmp_path, train_dataloader=dict(dataset=depth_only))
+    with pytest.raises(KeyError, match=r'model.losses\["seg.ce"\] needs the target "seg", which '
+                                       r'SynthRoomsDataset never provides'):
+        runner.train()
+    assert not list(tmp_path.glob('iter_*.pth'))
