@@ -22,16 +22,13 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-# The package of this checkout, even when another copy of ``mtl`` is installed.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mtl.datasets._nyud2_convert import init_worker, prepare_frame  # noqa: E402
-from mtl.datasets._nyud2_mat import LabeledMat, source_fingerprint  # noqa: E402
-from mtl.datasets._nyud2_meta import (DOCS, LABELED_MAT, MAPPING13_MAT, MAPPING40_MAT,  # noqa
+from mtl.datasets._nyud2_convert import init_worker, prepare_frame
+from mtl.datasets._nyud2_mat import LabeledMat, source_fingerprint
+from mtl.datasets._nyud2_meta import (DOCS, LABELED_MAT, MAPPING13_MAT, MAPPING40_MAT,
                                       SPLITS_MAT, class_lut, load_splits, missing_file_error)
-from mtl.datasets._nyud2_prepared import (KINDS, MANIFEST, PreparedLayoutError,  # noqa: E402
+from mtl.datasets._nyud2_prepared import (KINDS, MANIFEST, PreparedLayoutError,
                                           load_manifest, manifest_entries, write_manifest)
-from mtl.datasets._nyud2_sources import frame_source_info  # noqa: E402
+from mtl.datasets._nyud2_sources import frame_source_info
 
 SOURCE_STAMP = 'source.json'
 
