@@ -82,6 +82,7 @@ def runner_cfg(work_dir: str, stages=None, max_iters: int = 6, hooks: Optional[l
                               collate_fn=dict(type=mtl_collate)),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
         optim_wrapper=dict(type='OptimWrapper', constructor='MTLOptimWrapperConstructor',
+                           paramwise_cfg=dict(named_groups=True),
                            optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), eps=1e-8)),
         param_scheduler=[],
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),

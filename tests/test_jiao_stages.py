@@ -17,7 +17,7 @@ from mtl.registry import MODELS
 
 def build_optimizer(model, **paramwise):
     cfg = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01))
-    return MTLOptimWrapperConstructor(cfg, paramwise or None)(model).optimizer
+    return MTLOptimWrapperConstructor(cfg, dict(named_groups=True, **paramwise))(model).optimizer
 
 
 def test_constructor_names_every_parameter_and_keeps_frozen_ones():

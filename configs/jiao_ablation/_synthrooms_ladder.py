@@ -34,6 +34,7 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='MTLOptimWrapperConstructor',
+    paramwise_cfg=dict(named_groups=True),  # as TrainingStagesHook needs (jiao_synthrooms.py)
     optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0))
 param_scheduler = [dict(type='MultiStepLR', milestones=[225], gamma=0.1, by_epoch=False)]
 custom_hooks = [dict(type='TargetCheckHook'), dict(type='PartialSupervisionHook')]

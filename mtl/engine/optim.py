@@ -14,24 +14,32 @@ class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     - every sub-module with an ``lr_mult`` attribute (e.g. cross-stitch units, whose α
       Misra et al. train 10²–10³× faster) gets that learning-rate multiplier, unless
       ``paramwise_cfg.custom_keys`` already sets one for it;
-    - one parameter group per parameter, named: each group carries ``param_name`` (the
-      dotted parameter name) and ``lr_mult`` (its lr over the base lr), which survive
-      checkpoints, so that ``TrainingStagesHook`` can set per-module learning rates;
-    - every parameter is in the optimizer, also those frozen (``requires_grad=False``)
-      when it is built: mmengine would leave them out, and unfreezing them later would
-      then silently train nothing. A frozen parameter gets no gradient, so the optimizer
-      leaves it untouched.
+    - ``paramwise_cfg.named_groups=True`` asks for one parameter group per parameter
+      (as any other paramwise option does), for staged training (``TrainingStagesHook``);
+    - with one group per parameter, each group carries ``param_name`` (the dotted
+      parameter name) and ``lr_mult`` (its lr over the base lr), which survive
+      checkpoints, and every parameter is in the optimizer, also those frozen
+      (``requires_grad=False``) when it is built: mmengine would leave them out, and
+      unfreezing them later would then silently train nothing. A frozen parameter gets
+      no gradient, so the optimizer leaves it untouched.
+
+    Without any paramwise option or ``lr_mult``, mmengine's single group is built.
     """
 
     def __call__(self, model: torch.nn.Module):
         module = model.module if hasattr(model, 'module') else model
-        custom_keys = dict(self.paramwise_cfg.get('custom_keys', {}))
+        paramwise = dict(self.paramwise_cfg)
+        named = paramwise.pop('named_groups', False)
+        custom_keys = dict(paramwise.get('custom_keys', {}))
         for name, sub in module.named_modules():
             lr_mult = getattr(sub, 'lr_mult', None)
             if name and lr_mult is not None and f'{name}.' not in custom_keys:
                 custom_keys[f'{name}.'] = dict(lr_mult=float(lr_mult))
-        # A non-empty paramwise_cfg makes mmengine build one group per parameter.
-        self.paramwise_cfg = dict(self.paramwise_cfg, custom_keys=custom_keys)
+        if custom_keys or named:  # a non-empty paramwise_cfg: one group per parameter
+            paramwise['custom_keys'] = custom_keys
+        self.paramwise_cfg = paramwise
+        if not paramwise:
+            return super().__call__(model)
         frozen = [p for p in module.parameters() if not p.requires_grad]
         for param in frozen:
             param.requires_grad_(True)

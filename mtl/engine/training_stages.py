@@ -10,6 +10,9 @@ Example (Jiao et al.: depth first, then semantics, then end to end)::
         dict(name='semantics', length=40, frozen=('branches.depth', 'heads.depth'),
              lr={'backbone': 1e-5, '': 1e-3}, step=20),
         dict(name='joint', length=60, lr={'backbone': 1e-4, '': 1e-2}, step=20)])]
+    optim_wrapper = dict(constructor='MTLOptimWrapperConstructor',
+                         paramwise_cfg=dict(named_groups=True), optimizer=dict(type='Adam'))
+    param_scheduler = []
 
 A stage's keys:
 
@@ -32,9 +35,10 @@ A stage's keys:
 
 Why every parameter stays in the optimizer: mmengine leaves out parameters that are
 frozen when the optimizer is built, and unfreezing them later silently trains nothing.
-``MTLOptimWrapperConstructor`` puts every parameter in its own named group; this hook
-sets each group's lr (0 while frozen) and ``requires_grad``. The hook owns the learning
-rates, so the config must have no ``param_scheduler``.
+``MTLOptimWrapperConstructor`` with ``paramwise_cfg=dict(named_groups=True)`` puts every
+parameter in its own named group, frozen or not; this hook sets each group's lr (0 while
+frozen) and ``requires_grad``. The hook owns the learning rates, so the config must have
+no ``param_scheduler``.
 
 Resume: the stage, its lrs, its frozen set and loss weights are functions of the
 current epoch / iteration, applied before every step, so a run resumed in the middle
@@ -164,7 +168,8 @@ class TrainingStagesHook(Hook):
         if missing:
             raise ValueError(f'TrainingStagesHook needs every parameter in its own named '
                              f'optimizer group, but {len(missing)} are not (e.g. {missing[:3]}): '
-                             f'use optim_wrapper.constructor="MTLOptimWrapperConstructor".')
+                             f'use optim_wrapper.constructor="MTLOptimWrapperConstructor" with '
+                             f'paramwise_cfg=dict(named_groups=True).')
         names = [n for n, _ in model.named_parameters()]
         for stage in self.stages:
             for prefix in (*stage.frozen, *stage.lr):

@@ -26,5 +26,7 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='MTLOptimWrapperConstructor',
+    # every parameter in its own named group, frozen or not, for TrainingStagesHook
+    paramwise_cfg=dict(named_groups=True),
     optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0))
 param_scheduler = []
