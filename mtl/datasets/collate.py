@@ -2,6 +2,7 @@
 from typing import Sequence
 
 import torch
+from mmengine.registry import FUNCTIONS as ROOT_FUNCTIONS
 
 from mtl.registry import FUNCTIONS
 from mtl.structures import collate_targets, target_keys
@@ -27,3 +28,9 @@ def mtl_collate(samples: Sequence[dict]) -> dict:
     return batch
 
 
+
+
+# mmengine's Runner looks collate functions up in the root registry without switching to
+# the default scope, so ``dict(type='mtl_collate')`` must be found there too. The runner
+# builds the dataset first, which imports this module through the dataset registry.
+ROOT_FUNCTIONS.register_module(name='mtl_collate', module=mtl_collate)

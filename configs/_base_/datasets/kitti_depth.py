@@ -1,9 +1,9 @@
 # KITTI depth prediction benchmark (Uhrig et al. 2017), MultiDepth's protocol: train on the full
 # annotated training set with random square crops and horizontal flips (no scaling), validate and
-# test on the 1000 full-size frames of val_selection_cropped. Layout: docs/datasets_kitti.md.
+# test on the 1000 full-size frames of val_selection_cropped. Layout: docs/datasets.md (KITTI section).
 #
 # mmengine evaluates `train_pipeline` when this file is read, so a variant with another patch
-# size sets `crop_size` and rebuilds the pipeline (3 lines, see docs/datasets_kitti.md).
+# size sets `crop_size` and rebuilds the pipeline (3 lines, see docs/datasets.md (KITTI section)).
 dataset_type = 'KITTIDepthDataset'
 data_root = 'data/kitti/'
 crop_size = 256  # MultiDepth: 128 or 256 px square patches

@@ -1,0 +1,173 @@
+"""Monocular depth metrics: Eigen et al. (NIPS 2014) errors and accuracies, KITTI's SILog/iRMSE.
+
+Keys (all Python floats; depths in metres, accuracies as fractions in [0, 1] like the
+papers' tables):
+
+- ``abs_rel`` mean(|p − g| / g); ``sq_rel`` Eigen's mean((p − g)² / g);
+  ``sq_rel_kitti`` the KITTI devkit's sqErrorRel, mean((p − g)² / g²);
+- ``rmse`` sqrt(mean((p − g)²)); ``rmse_log`` sqrt(mean((ln p − ln g)²));
+  ``log10`` mean(|log10 p − log10 g|);
+- ``delta1/2/3`` the fraction of pixels with max(p / g, g / p) < 1.25^k;
+- ``silog`` the KITTI benchmark's 100·sqrt(mean(e²) − mean(e)²), e = ln p − ln g (not
+  mmsegmentation's λ = 0.5 variant, nor a training loss);
+- ``irmse`` the KITTI benchmark's rmse of 1/p − 1/g in 1/km;
+- ``num_images`` images with at least one valid pixel; ``num_skipped`` images that carry
+  the target but have no valid pixel (they contribute nothing). Samples without the
+  target (partial supervision) are neither.
+
+With ``depth_caps=(4, 6, 8)`` every metric is repeated on the pixels with gt ≤ cap under
+keys like ``abs_rel@4m`` (Jiao et al., ECCV 2018, Table 2).
+
+Two averaging conventions exist (see NOTES.md); they differ by about 10 % on the same
+predictions:
+
+- ``per_image=True`` (default; KITTI devkit, BTS, AdaBins, the depth toolbox): each
+  metric is computed per image, then averaged over images; an image without valid pixels
+  in a range is left out of that range's average.
+- ``per_image=False`` (the MTL survey code, LibMTL, Laina's MATLAB evaluation): every
+  valid pixel of the set is pooled; ``silog`` then uses the set's pixel moments of e.
+
+Valid pixels: ``min_depth < gt < max_depth``, gt finite, inside ``crop`` (see
+``mtl/evaluation/_crops.py``). Predictions are clamped to ``[min_depth, max_depth]``
+when ``clamp_pred`` (BTS / AdaBins evaluation); without it, a non-positive prediction at
+a valid pixel is an error since its logarithm is undefined.
+
+``process`` keeps only a few float64 sums per image and range (not the maps), so that
+evaluating thousands of images is cheap.
+"""
+import math
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.evaluator import BaseMetric
+
+from mtl.evaluation._crops import CropSpec, crop_fractions, crop_mask
+from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.registry import METRICS
+
+# Per-pixel quantities summed per image and range; the metrics are functions of their means.
+_SUMS = ('count', 'abs_rel', 'sq_rel', 'sq_rel_kitti', 'sq_err', 'sq_log', 'log10',
+         'delta1', 'delta2', 'delta3', 'log_diff', 'sq_inv_km')
+_INDEX = {name: i for i, name in enumerate(_SUMS)}
+
+
+def pixel_values(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
+    """The ``(len(_SUMS), N)`` per-pixel quantities of matched pixels ``pred``, ``gt`` (1-D, m)."""
+    p, g = pred.double(), gt.double()
+    diff, log_diff = p - g, p.log() - g.log()
+    ratio = torch.maximum(p / g, g / p)
+    return torch.stack([torch.ones_like(p), diff.abs() / g, diff ** 2 / g, diff ** 2 / g ** 2,
+                        diff ** 2, log_diff ** 2, (p.log10() - g.log10()).abs(),
+                        (ratio < 1.25).double(), (ratio < 1.25 ** 2).double(),
+                        (ratio < 1.25 ** 3).double(), log_diff,
+                        (1000.0 / p - 1000.0 / g) ** 2])
+
+
+def metrics_from_sums(sums: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """Metrics from ``(..., len(_SUMS))`` sums; each value has the leading shape ``...``."""
+    mean = sums / sums[..., :1]
+
+    def m(name: str) -> torch.Tensor:
+        return mean[..., _INDEX[name]]
+
+    log_var = (m('sq_log') - m('log_diff') ** 2).clamp(min=0)
+    return {'abs_rel': m('abs_rel'), 'sq_rel': m('sq_rel'),
+            'sq_rel_kitti': m('sq_rel_kitti'), 'rmse': m('sq_err').sqrt(),
+            'rmse_log': m('sq_log').sqrt(), 'log10': m('log10'), 'delta1': m('delta1'),
+            'delta2': m('delta2'), 'delta3': m('delta3'), 'silog': 100 * log_var.sqrt(),
+            'irmse': m('sq_inv_km').sqrt()}
+
+
+@METRICS.register_module()
+class DepthMetric(BaseMetric):
+    """Depth errors and accuracies over a set, optionally per depth cap (see module doc)."""
+
+    default_prefix = 'depth'
+
+    def __init__(self, task: str = 'depth', gt_key: str = 'depth', min_depth: float = 1e-3,
+                 max_depth: float = 10.0, crop: CropSpec = None, per_image: bool = True,
+                 depth_caps: Sequence[float] = (), clamp_pred: bool = True,
+                 prefix: Optional[str] = None, collect_device: str = 'cpu') -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if not 0 <= min_depth < max_depth:
+            raise ValueError(f'DepthMetric needs 0 <= min_depth < max_depth; got '
+                             f'min_depth={min_depth}, max_depth={max_depth}.')
+        if any(cap <= min_depth for cap in depth_caps):
+            raise ValueError(f'Every depth cap must exceed min_depth={min_depth}; got '
+                             f'{tuple(depth_caps)}.')
+        self.task, self.gt_key = task, gt_key
+        self.min_depth, self.max_depth = float(min_depth), float(max_depth)
+        self.crop = crop_fractions(crop)
+        self.per_image, self.clamp_pred = per_image, clamp_pred
+        self.depth_caps = tuple(float(c) for c in depth_caps)
+        self._name = f'DepthMetric(task={task!r}, gt_key={gt_key!r})'
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Append, per sample, a ``(1 + len(depth_caps), len(_SUMS))`` tensor of sums.
+
+        A sample without the target appends ``None`` (one entry per sample keeps
+        mmengine's truncation of padded samples in distributed evaluation exact).
+        """
+        for sample in data_samples:
+            pair = fetch_pair(sample, self.task, self.gt_key, self._name)
+            self.results.append(None if pair is None else self._image_sums(*pair))
+
+    def _image_sums(self, pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
+        pred, gt = self._as_map(pred, 'prediction'), self._as_map(gt, 'target')
+        check_same_size(pred, gt, self._name)
+        # Compared in the target's own dtype, as numpy/torch compare float32 maps with a
+        # Python float: a float32 gt of 1e-3 is not > min_depth=1e-3.
+        valid = torch.isfinite(gt) & (gt > self.min_depth) & (gt < self.max_depth)
+        valid &= crop_mask(self.crop, *gt.shape)
+        pred = self._checked_pred(pred.double(), valid)
+        gt_valid = gt[valid].double()
+        values = pixel_values(pred[valid], gt_valid)  # (len(_SUMS), N)
+        caps = torch.tensor((math.inf,) + self.depth_caps, dtype=torch.float64)
+        in_range = (gt_valid[:, None] <= caps[None, :]).double()  # (N, ranges)
+        return (values @ in_range).T.contiguous()  # (ranges, len(_SUMS))
+
+    def _as_map(self, tensor: torch.Tensor, what: str) -> torch.Tensor:
+        if tensor.dim() == 3 and tensor.shape[0] == 1:
+            return tensor[0]
+        if tensor.dim() != 2:
+            raise ValueError(f'{self._name}: the {what} must be 1×H×W or H×W depth; got '
+                             f'shape {tuple(tensor.shape)}.')
+        return tensor
+
+    def _checked_pred(self, pred: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        if not torch.isfinite(pred[valid]).all():
+            raise ValueError(f'{self._name}: the prediction is NaN or infinite at a valid pixel.')
+        if self.clamp_pred:
+            return pred.clamp(self.min_depth, self.max_depth)
+        if (pred[valid] <= 0).any():
+            raise ValueError(f'{self._name}: the prediction is <= 0 at a valid pixel, where '
+                             f'log depth is undefined; set clamp_pred=True.')
+        return pred
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        labelled = [r for r in results if r is not None]
+        if not labelled:
+            raise ValueError(f'{self._name}: none of the {len(results)} evaluated samples has '
+                             f'the target "{self.gt_key}"; check `gt_key`.')
+        sums = torch.stack(labelled)  # (images, ranges, len(_SUMS))
+        counts = sums[..., 0]
+        metrics = {'num_images': float((counts[:, 0] > 0).sum()),
+                   'num_skipped': float((counts[:, 0] == 0).sum())}
+        for r, cap in enumerate((None,) + self.depth_caps):
+            suffix = '' if cap is None else f'@{cap:g}m'
+            if not (counts[:, r] > 0).any():
+                where = '' if cap is None else f' with gt <= {cap:g} m'
+                raise ValueError(
+                    f'{self._name}: no valid pixel{where} in the whole set of {len(labelled)} '
+                    f'images (valid: {self.min_depth:g} < gt < {self.max_depth:g} m, finite, '
+                    f'inside crop {self.crop}). Check the depth units and the range/crop/caps.')
+            metrics.update({name + suffix: value
+                            for name, value in self._range_metrics(sums[:, r]).items()})
+        return metrics
+
+    def _range_metrics(self, sums: torch.Tensor) -> Dict[str, float]:
+        """Per-image average or pooled metrics from ``(images, len(_SUMS))`` sums."""
+        if self.per_image:
+            per_image = metrics_from_sums(sums[sums[:, 0] > 0])
+            return {name: float(values.mean()) for name, values in per_image.items()}
+        return {name: float(value) for name, value in metrics_from_sums(sums.sum(0)).items()}

@@ -1,0 +1,105 @@
+"""Semantic segmentation metrics from one confusion matrix over the whole set.
+
+Keys (Python floats, fractions in [0, 1]):
+
+- ``pixel_acc`` correctly labelled pixels / labelled pixels;
+- ``mean_acc`` the mean over classes of per-class recall (diagonal / gt pixels);
+- ``miou`` the mean over classes of IoU = TP / (TP + FP + FN);
+- ``iou/<name>`` per class, when ``class_names`` is given.
+
+A class absent from both the ground truth and the prediction of the whole set has an
+undefined IoU: it is NaN and left out of ``miou`` (as in mmsegmentation; the MTL survey
+code counts it as 0 instead). A class absent from the ground truth only is likewise left
+out of ``mean_acc``, while its IoU is 0 (every predicted pixel of it is a false positive).
+
+``process`` stores, per image, only the non-zero cells of that image's confusion matrix.
+"""
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.evaluator import BaseMetric
+
+from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.registry import METRICS
+
+
+@METRICS.register_module()
+class SegMetric(BaseMetric):
+    """Pixel accuracy, mean accuracy and mIoU (see module doc)."""
+
+    default_prefix = 'seg'
+
+    def __init__(self, num_classes: int, task: str = 'seg', gt_key: str = 'seg',
+                 ignore_index: int = 255, class_names: Optional[Sequence[str]] = None,
+                 prefix: Optional[str] = None, collect_device: str = 'cpu') -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if num_classes < 1:
+            raise ValueError(f'SegMetric needs num_classes >= 1; got {num_classes}.')
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f'SegMetric got {len(class_names)} class_names for '
+                             f'num_classes={num_classes}.')
+        self.num_classes, self.ignore_index = num_classes, ignore_index
+        self.task, self.gt_key = task, gt_key
+        self.class_names = tuple(class_names) if class_names is not None else None
+        self._name = f'SegMetric(task={task!r}, gt_key={gt_key!r})'
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Append, per sample, ``(flat cell indices, counts)`` of its confusion matrix.
+
+        A sample without the target appends ``None`` (one entry per sample).
+        """
+        for sample in data_samples:
+            pair = fetch_pair(sample, self.task, self.gt_key, self._name)
+            self.results.append(None if pair is None else self._sparse_confusion(*pair))
+
+    def _sparse_confusion(self, pred: torch.Tensor, gt: torch.Tensor):
+        pred, gt = self._labels(pred, 'prediction'), self._labels(gt, 'target')
+        check_same_size(pred, gt, self._name)
+        labelled = gt != self.ignore_index
+        gt, pred = gt[labelled], pred[labelled]
+        bad_gt = (gt < 0) | (gt >= self.num_classes)
+        if bad_gt.any():
+            raise ValueError(f'{self._name}: target label {int(gt[bad_gt][0])} is outside '
+                             f'[0, num_classes={self.num_classes}) and is not the ignore '
+                             f'index {self.ignore_index}. Check num_classes or the label map.')
+        bad_pred = (pred < 0) | (pred >= self.num_classes)
+        if bad_pred.any():
+            raise ValueError(f'{self._name}: predicted label {int(pred[bad_pred][0])} is '
+                             f'outside [0, num_classes={self.num_classes}).')
+        counts = torch.bincount(gt * self.num_classes + pred,
+                                minlength=self.num_classes ** 2)
+        cells = counts.nonzero().squeeze(1)
+        return cells, counts[cells]
+
+    def _labels(self, tensor: torch.Tensor, what: str) -> torch.Tensor:
+        if tensor.dim() == 3 and tensor.shape[0] == 1:
+            tensor = tensor[0]
+        if tensor.dim() != 2 or tensor.is_floating_point():
+            raise ValueError(f'{self._name}: the {what} must be an H×W integer label map; got '
+                             f'{tensor.dtype} of shape {tuple(tensor.shape)} (predict mode '
+                             f'must take the argmax of the logits).')
+        return tensor.long()
+
+    def confusion_matrix(self, results: list) -> torch.Tensor:
+        """The set's ``(num_classes, num_classes)`` matrix: rows = gt, columns = prediction."""
+        flat = torch.zeros(self.num_classes ** 2, dtype=torch.int64)
+        for cells, counts in (r for r in results if r is not None):
+            flat.index_add_(0, cells, counts)
+        return flat.view(self.num_classes, self.num_classes)
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        conf = self.confusion_matrix(results).double()
+        total = conf.sum()
+        if total == 0:
+            raise ValueError(f'{self._name}: no labelled pixel in the whole set (all samples '
+                             f'lack "{self.gt_key}" or are {self.ignore_index} everywhere).')
+        tp, gt_pixels, pred_pixels = conf.diag(), conf.sum(1), conf.sum(0)
+        nan = torch.tensor(float('nan'), dtype=torch.float64)
+        acc = torch.where(gt_pixels > 0, tp / gt_pixels, nan)
+        union = gt_pixels + pred_pixels - tp
+        iou = torch.where(union > 0, tp / union, nan)
+        metrics = {'pixel_acc': float(tp.sum() / total), 'mean_acc': float(acc.nanmean()),
+                   'miou': float(iou.nanmean())}
+        if self.class_names is not None:
+            metrics.update({f'iou/{name}': float(v) for name, v in zip(self.class_names, iou)})
+        return metrics

@@ -1,0 +1,115 @@
+"""Train -> kill -> resume -> test on the tiny SynthRooms config, through the real tools."""
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import mtl.engine  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / 'tests' / 'configs' / 'tiny_hps_synthrooms.py'
+
+
+def run_tool(*args, timeout=300):
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class CaptureStart(Hook):
+    """Records the iteration and optimizer state at which training (re)starts."""
+
+    def before_train(self, runner):
+        self.iter = runner.iter
+        self.optimizer = copy.deepcopy(runner.optim_wrapper.state_dict())
+
+
+def tiny_runner(work_dir, **overrides) -> Runner:
+    cfg = Config.fromfile(str(TINY))
+    cfg.work_dir = str(work_dir)
+    cfg.merge_from_dict(overrides)
+    return Runner.from_cfg(cfg)
+
+
+def test_resume_restores_iteration_and_optimizer_state(tmp_path):
+    tiny_runner(tmp_path).train()
+    saved = torch.load(tmp_path / 'iter_3.pth', weights_only=False)  # our own file
+    runner = tiny_runner(tmp_path, resume=True, load_from=str(tmp_path / 'iter_3.pth'))
+    capture = CaptureStart()
+    runner.register_hook(capture)
+    runner.train()
+    assert capture.iter == 3
+    restored, expected = capture.optimizer['state'], saved['optimizer']['state']
+    assert restored.keys() == expected.keys()
+    for key in expected:
+        for name in ('exp_avg', 'exp_avg_sq', 'step'):
+            assert torch.equal(restored[key][name], expected[key][name])
+    assert runner.iter == 6
+
+
+@pytest.fixture(scope='module')
+def trained_after_kill(tmp_path_factory):
+    """Start training, kill it (SIGKILL) once the first checkpoint exists, resume it."""
+    work_dir = tmp_path_factory.mktemp('e2e')
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', str(TINY), '--work-dir', str(work_dir),
+         '--cfg-options', 'train_cfg.max_iters=1000', 'default_hooks.checkpoint.interval=3'],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while not (work_dir / 'last_checkpoint').exists():
+        assert process.poll() is None, 'training exited before its first checkpoint'
+        assert time.time() < deadline, 'no checkpoint within 240 s'
+        time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    saved_iter = int(Path(Path(work_dir / 'last_checkpoint').read_text().strip()).stem.split('_')[1])
+    resumed = run_tool('tools/train.py', TINY, '--work-dir', work_dir, '--resume',
+                       '--cfg-options', f'train_cfg.max_iters={saved_iter + 3}')
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    return work_dir, saved_iter, resumed.stdout + resumed.stderr
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(trained_after_kill):
+    work_dir, saved_iter, log = trained_after_kill
+    assert 'resumed' in log.lower()
+    iterations = [line for line in log.splitlines() if 'Iter(train)' in line]
+    assert f'[{saved_iter + 1}/{saved_iter + 3}]' in iterations[0]
+    assert (work_dir / f'iter_{saved_iter + 3}.pth').exists()
+
+
+def test_training_writes_tensorboard_events_and_metrics(trained_after_kill):
+    work_dir, _, _ = trained_after_kill
+    assert list(work_dir.glob('*/vis_data/events.out.tfevents.*'))
+    metrics = json.loads((work_dir / 'metrics.json').read_text())['metrics']
+    assert 0 < metrics['depth/abs_rel'] < 10
+    assert 0 <= metrics['seg/miou'] <= 1
+
+
+def test_test_tool_prints_table_saves_json_and_pngs(trained_after_kill, tmp_path):
+    work_dir, saved_iter, _ = trained_after_kill
+    out = tmp_path / 'metrics.json'
+    result = run_tool('tools/test.py', TINY, '--checkpoint', work_dir / f'iter_{saved_iter + 3}.pth',
+                      '--work-dir', tmp_path, '--out', out, '--show-dir', tmp_path / 'show',
+                      '--tta', 'flip')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'depth/abs_rel' in result.stdout and 'depth/abs_rel@4m' in result.stdout
+    payload = json.loads(out.read_text())
+    assert payload['tta'] == 'flip' and 'seg/miou' in payload['metrics']
+    pngs = {p.name for p in (tmp_path / 'show').glob('*.png')}
+    assert 'synthrooms_test_000000_pred_depth.png' in pngs
+    assert 'synthrooms_test_000000_gt_seg.png' in pngs
+
+
+def test_test_tool_refuses_missing_checkpoint(tmp_path):
+    result = run_tool('tools/test.py', TINY, '--checkpoint', tmp_path / 'none.pth')
+    assert result.returncode != 0
+    assert 'none.pth' in result.stderr and 'does not exist' in result.stderr
