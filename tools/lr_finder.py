@@ -14,13 +14,16 @@ Suggestions (printed, and saved with the curve to ``lr_finder.json`` and ``lr_fi
 
 * ``steepest_lr``: where the smoothed loss falls fastest per decade of lr (MultiDepth picked
   1e-4, "close to the steepest descent");
-* ``decreasing_range``: the contiguous lr interval around it in which the smoothed loss
-  decreases (the shaded interval of the paper's Fig. 4);
+* ``decreasing_range``: the lr interval from the end of the initial plateau to the lowest
+  smoothed loss, in which the loss decreases (the shaded interval of the paper's Fig. 4);
 * ``min_loss_lr``: the lr of the lowest smoothed loss (training diverges not far beyond it).
 
 The config's optimizer (type, momentum, weight decay, per-module ``lr_mult``), model, train
 dataloader and ``clip_grad`` are used as they are; its ``param_scheduler`` is replaced by the
-sweep, and every parameter group keeps its ratio to the base learning rate.
+sweep, and every parameter group keeps its ratio to the base learning rate. The monitored
+loss is the config's total; with learned uncertainty weights it includes their
+regularisers, which fall by themselves as the weights adapt at high learning rates, so the
+sweep of a fixed-weight variant of the config shows the network's own response more clearly.
 """
 import argparse
 import json
@@ -61,27 +64,39 @@ def smooth(losses: Sequence[float], beta: float = 0.9) -> np.ndarray:
     return np.asarray(out)
 
 
-def suggest(lrs: Sequence[float], smoothed: Sequence[float], skip_start: int = 5) -> Dict:
-    """Steepest descent, the decreasing range around it and the minimum (see module doc).
+def suggest(lrs: Sequence[float], smoothed: Sequence[float], skip_start: int = 5,
+            tolerance: float = 0.05) -> Dict:
+    """Steepest descent, the decreasing range and the minimum of a smoothed loss curve.
 
-    The first ``skip_start`` points (where the moving average is still settling) are not
-    candidates for the steepest point.
+    The decreasing range ends at the lowest loss and starts at the end of the initial
+    plateau: the last point before the minimum whose loss is still within ``tolerance`` of
+    the total drop from the reference level (the loss after ``skip_start`` points, when the
+    moving average has settled). The steepest point is searched inside that range, with the
+    slope (loss change per decade of lr) taken over a window of about 2 % of the sweep on
+    each side, so that single noisy steps do not decide it.
     """
     lrs, smoothed = np.asarray(lrs, dtype=float), np.asarray(smoothed, dtype=float)
     if len(lrs) < 3 or len(lrs) != len(smoothed):
         raise ValueError(f'need at least 3 (lr, loss) points of equal count, got '
                          f'{len(lrs)} and {len(smoothed)}')
-    slope = np.gradient(smoothed, np.log10(lrs))  # loss change per decade of lr
-    skip = min(skip_start, len(lrs) - 2)
-    steepest = skip + int(np.argmin(slope[skip:]))
-    low = steepest
-    while low > 0 and slope[low - 1] < 0:
-        low -= 1
-    high = steepest + int(np.argmin(smoothed[steepest:]))
+    best = int(np.argmin(smoothed))
+    reference = smoothed[min(skip_start, best)]
+    drop = reference - smoothed[best]
+    plateau = np.nonzero(smoothed[:best + 1] >= reference - tolerance * drop)[0]
+    low = int(plateau[-1]) if len(plateau) else 0
+    slope = windowed_slope(np.log10(lrs), smoothed, max(1, len(lrs) // 50))
+    steepest = low + int(np.argmin(slope[low:best + 1]))
     return dict(steepest_lr=float(lrs[steepest]), steepest_slope=float(slope[steepest]),
-                decreasing_range=(float(lrs[low]), float(lrs[high])),
-                min_loss_lr=float(lrs[int(np.argmin(smoothed))]),
-                decreases=bool(slope[steepest] < 0))
+                decreasing_range=(float(lrs[low]), float(lrs[best])),
+                min_loss_lr=float(lrs[best]), decreases=bool(drop > 0 and slope[steepest] < 0))
+
+
+def windowed_slope(x: np.ndarray, y: np.ndarray, half_width: int) -> np.ndarray:
+    """dy/dx at each point from the points ``half_width`` before and after (clipped at the ends)."""
+    index = np.arange(len(x))
+    before = np.clip(index - half_width, 0, len(x) - 1)
+    after = np.clip(index + half_width, 0, len(x) - 1)
+    return (y[after] - y[before]) / (x[after] - x[before])
 
 
 def cycle(loader) -> Iterator:
@@ -109,7 +124,7 @@ def range_test(cfg: Config, start_lr: float, end_lr: float, num_iters: int, beta
     for i, lr in enumerate(lrs):
         for group, ratio in zip(groups, ratios):
             group['lr'] = float(lr) * ratio
-        loss = float(model.train_step(next(batches), optim_wrapper)['loss'])
+        loss = model.train_step(next(batches), optim_wrapper)['loss'].item()
         losses.append(loss)
         mean = beta * mean + (1 - beta) * loss
         current = mean / (1 - beta ** (i + 1))
