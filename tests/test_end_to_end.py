@@ -113,3 +113,24 @@ def test_test_tool_refuses_missing_checkpoint(tmp_path):
     result = run_tool('tools/test.py', TINY, '--checkpoint', tmp_path / 'none.pth')
     assert result.returncode != 0
     assert 'none.pth' in result.stderr and 'does not exist' in result.stderr
+
+
+def test_two_process_cpu_data_parallel_training(tmp_path):
+    """--launcher pytorch on CPU: we start gloo ourselves and wrap without device ids."""
+    result = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
+         'tools/train.py', str(TINY), '--launcher', 'pytorch', '--work-dir', str(tmp_path),
+         '--no-test', '--cfg-options', 'train_cfg.max_iters=2'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Distributed launcher: pytorch' in result.stdout + result.stderr
+    assert (tmp_path / 'iter_2.pth').exists()
+
+
+def test_a_loss_for_a_target_the_dataset_never_has_fails_before_training(tmp_path):
+    depth_only = dict(tasks=('depth',))
+    runner = tiny_runner(tmp_path, train_dataloader=dict(dataset=depth_only))
+    with pytest.raises(KeyError, match=r'model.losses\["seg.ce"\] needs the target "seg", which '
+                                       r'SynthRoomsDataset never provides'):
+        runner.train()
+    assert not list(tmp_path.glob('iter_*.pth'))

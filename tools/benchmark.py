@@ -91,15 +91,16 @@ def bench_train(args) -> dict:
         if step == args.warmup:
             if device.type == 'cuda':
                 torch.cuda.synchronize()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
         model.train_step(batch, wrapper)
     if device.type == 'cuda':
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     size = len(batch['meta'])
     result = dict(benchmark='train', config=args.config, device=str(device), amp=args.amp,
                   batch_size=size, img_size=list(batch['img'].shape[-2:]),
                   ms_per_iter=1000 * seconds / args.iters, samples_per_s=size * args.iters / seconds,
+                  cpu_ms_per_iter=1000 * cpu_seconds / args.iters,
                   threads=torch.get_num_threads(), peak_rss_mib=peak_rss_mib())
     if device.type == 'cuda':
         result['peak_cuda_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20

@@ -24,6 +24,10 @@ def mtl_collate(samples: Sequence[dict]) -> dict:
     batch = {'img': torch.stack([s['img'] for s in samples]),
              'meta': [s.get('meta', {}) for s in samples]}
     for key in target_keys(samples):
+        shapes = {tuple(s[key].shape) for s in samples if key in s}
+        if len(shapes) > 1:
+            raise ValueError(f'Target "{key}" has different shapes in one batch: {sorted(shapes)}. '
+                             f'Resize or crop it with the image in the pipeline.')
         batch[key] = collate_targets(samples, key)
     return batch
 

@@ -117,8 +117,8 @@ def masked_mean(values: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Ten
     if mask.dim() < values.dim():
         mask = mask.unsqueeze(1).expand_as(values)
     count = mask.sum()
-    if count == 0:
-        return (values * 0).sum()
+    if count == 0:  # masked_fill, not values * 0: unlabelled pixels may hold inf (0 · inf = NaN)
+        return values.masked_fill(~mask, 0).sum()
     return values[mask].sum() / count
 
 

@@ -1,6 +1,6 @@
 """Building components from config with wiring arguments and errors that name the key."""
 import inspect
-from typing import Any
+from typing import Set
 
 from mtl.registry import MODELS
 
@@ -9,12 +9,11 @@ class ConfigError(ValueError):
     """A model configuration mistake, reported with the config key it concerns."""
 
 
-def accepted_kwargs(cls: type) -> Any:
-    """The keyword names a class's constructor takes (``None``: it takes ``**kwargs``)."""
+def accepted_kwargs(cls: type) -> Set[str]:
+    """The keyword names a class's constructor declares. Wiring is passed only under
+    declared names, never through ``**kwargs`` (which often forwards to a library)."""
     params = inspect.signature(cls.__init__).parameters.values()
-    if any(p.kind == p.VAR_KEYWORD for p in params):
-        return None
-    return {p.name for p in params}
+    return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
 def build_component(cfg: dict, key: str, **wiring):
@@ -32,7 +31,7 @@ def build_component(cfg: dict, key: str, **wiring):
         raise ConfigError(f'{key}.type: {error.args[0]}') from None
     names = accepted_kwargs(cls)
     for name, value in wiring.items():
-        if names is not None and name not in names:
+        if name not in names:
             continue
         if name in cfg and cfg[name] != value:
             raise ConfigError(f'{key}.{name} is {cfg[name]!r}, but the model provides {value!r} '

@@ -75,7 +75,7 @@ class MultiTaskModel(BaseModel):
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         if not tasks:
             raise ConfigError('model.tasks: at least one task is needed')
-        self.test_cfg = dict(flip=False, **(test_cfg or {}))
+        self.test_cfg = {'flip': False, **(test_cfg or {})}
         self.backbone = build_component(backbone, 'model.backbone') if backbone else None
         channels = list(self.backbone.out_channels) if self.backbone else [3]
         self.neck = build_component(neck, 'model.neck', in_channels=channels) if neck else None
@@ -215,6 +215,10 @@ class MultiTaskModel(BaseModel):
                 result = module({t: x[t] for t in module.tasks})
                 if isinstance(result, tuple):
                     result, losses = result
+                    undeclared = set(losses) - set(getattr(module, 'aux_loss_names', ()))
+                    if undeclared:
+                        raise KeyError(f'Interaction "{name}" returned losses {sorted(undeclared)} '
+                                       f'that its aux_loss_names does not declare')
                     aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
                 x.update(result)
             for t in tasks:

@@ -36,28 +36,44 @@ def _uniform(u: torch.Tensor, low: float, high: float) -> torch.Tensor:
     return low + u * (high - low)
 
 
-@TRANSFORMS.register_module()
-class ColorJitter:
-    """Multiply each RGB channel by its own factor ~ U(range). Draws ``torch.rand(4)``."""
+class PhotometricTransform:
+    """Applies :meth:`adjust` to the float image with probability ``prob``; one
+    ``torch.rand(1 + draws)`` per call: the first number decides, the others are the
+    transform's uniform draws in [0, 1)."""
+    draws = 1
 
-    def __init__(self, range: Sequence[float] = (0.8, 1.2), prob: float = 1.0):
-        self.range = _check_range(range, 'range')
+    def __init__(self, prob: float = 1.0):
         self.prob = _check_prob(prob)
+
+    def adjust(self, img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
 
     def __call__(self, sample: dict) -> dict:
         image_size(sample, type(self).__name__)
-        u = torch.rand(4)
+        u = torch.rand(1 + self.draws)
         if float(u[0]) >= self.prob:
             return dict(sample)
-        factors = _uniform(u[1:], *self.range)
-        return dict(sample, img=to_uint8(sample['img'].float() * factors[:, None, None]))
+        return dict(sample, img=to_uint8(self.adjust(sample['img'].float(), u[1:])))
+
+
+@TRANSFORMS.register_module()
+class ColorJitter(PhotometricTransform):
+    """Multiply each RGB channel by its own factor ~ U(range). Draws ``torch.rand(4)``."""
+    draws = 3
+
+    def __init__(self, range: Sequence[float] = (0.8, 1.2), prob: float = 1.0):
+        super().__init__(prob)
+        self.range = _check_range(range, 'range')
+
+    def adjust(self, img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        return img * _uniform(u, *self.range)[:, None, None]
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(range={self.range}, prob={self.prob})'
 
 
 @TRANSFORMS.register_module()
-class RandomContrast:
+class RandomContrast(PhotometricTransform):
     """Scale the image about its mean, m + c·(x − m), with c ~ U(range).
 
     The mean m is taken over all pixels and channels, so the contrast change does not
@@ -65,43 +81,32 @@ class RandomContrast:
     """
 
     def __init__(self, range: Sequence[float] = (0.5, 2.0), prob: float = 1.0):
+        super().__init__(prob)
         self.range = _check_range(range, 'range')
-        self.prob = _check_prob(prob)
 
-    def __call__(self, sample: dict) -> dict:
-        image_size(sample, type(self).__name__)
-        u = torch.rand(2)
-        if float(u[0]) >= self.prob:
-            return dict(sample)
-        factor = float(_uniform(u[1], *self.range))
-        img = sample['img'].float()
+    def adjust(self, img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         mean = img.mean()
-        return dict(sample, img=to_uint8(mean + factor * (img - mean)))
+        return mean + float(_uniform(u[0], *self.range)) * (img - mean)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(range={self.range}, prob={self.prob})'
 
 
 @TRANSFORMS.register_module()
-class RandomBrightness:
+class RandomBrightness(PhotometricTransform):
     """Add one offset ~ U(−delta, delta) (grey levels) to all channels.
 
     Not used by the papers' recipes; offered for other pipelines. Draws ``torch.rand(2)``.
     """
 
     def __init__(self, delta: float = 32.0, prob: float = 1.0):
+        super().__init__(prob)
         if not 0 <= delta <= 255:
             raise ValueError(f'delta must lie in [0, 255], got {delta}')
         self.delta = float(delta)
-        self.prob = _check_prob(prob)
 
-    def __call__(self, sample: dict) -> dict:
-        image_size(sample, type(self).__name__)
-        u = torch.rand(2)
-        if float(u[0]) >= self.prob:
-            return dict(sample)
-        offset = float(_uniform(u[1], -self.delta, self.delta))
-        return dict(sample, img=to_uint8(sample['img'].float() + offset))
+    def adjust(self, img: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        return img + float(_uniform(u[0], -self.delta, self.delta))
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(delta={self.delta}, prob={self.prob})'

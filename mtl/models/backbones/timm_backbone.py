@@ -7,6 +7,7 @@ PSPNet, MultiDepth and CI-Net use) and ImageNet weights through timm or a local 
 can own an encoder and cross-stitch units can sit between encoder stages (Misra et al.,
 CVPR 2016, one network per task).
 """
+import difflib
 import os
 from typing import List, Optional, Sequence
 
@@ -29,8 +30,8 @@ def create_feature_extractor(model_name: str, pretrained: bool, checkpoint: Opti
     """``timm.create_model(features_only=True)`` with clear errors for weights problems."""
     if output_stride not in (8, 16, 32):
         raise ValueError(f'output_stride must be 8, 16 or 32, got {output_stride}')
-    if model_name not in timm.list_models():
-        close = timm.list_models(f'*{model_name.split("_")[0]}*')[:10]
+    if not timm.is_model(model_name):  # accepts pretrained tags, e.g. 'resnet50.a1_in1k'
+        close = difflib.get_close_matches(model_name.split('.')[0], timm.list_models(), n=8)
         raise ValueError(f'Unknown timm model "{model_name}". Similar names: {close}')
     if checkpoint is not None:
         if not os.path.isfile(checkpoint):

@@ -51,6 +51,8 @@ class UncertaintyWeighting(Combiner):
         self.variant = variant
         self.classification = {n: types.get(n) == 'classification' for n in learned}
         start = (0.0 if variant == 'kendall' else 1.0) if init is None else float(init)
+        if variant == 'liebel' and start == 0:
+            raise ValueError('variant "liebel" weights a loss by 0.5 / c²: init (c) must not be 0')
         self.params = nn.ParameterDict({key(n): nn.Parameter(torch.tensor(start)) for n in learned})
 
     def weight_and_regulariser(self, name: str):

@@ -6,21 +6,25 @@ import torch
 from torch import nn
 
 from mtl.models.base import Branch
+from mtl.models.builder import build_component
 from mtl.registry import MODELS
 
 
 @MODELS.register_module()
 class ChainBranch(Branch):
-    """Concatenates the stages of ``parts``; each part gets the previous part's channels."""
+    """Concatenates the stages of ``parts``; each part gets the previous part's output
+    channels as ``in_channels`` and the model's ``feature_channels`` (so a decoder's skip
+    connections still see the shared backbone's features, if there is one)."""
 
-    def __init__(self, in_channels: int, parts: Sequence[dict]):
+    def __init__(self, in_channels: int, parts: Sequence[dict], feature_channels: Sequence[int] = ()):
         super().__init__()
         self.in_channels = in_channels
         self.parts = nn.ModuleList()
         self.index = []  # (part, stage within part) for each stage of the chain
         channels = in_channels
-        for cfg in parts:
-            part = MODELS.build(dict(cfg, in_channels=channels))
+        for i, cfg in enumerate(parts):
+            part = build_component(cfg, f'parts[{i}]', in_channels=channels,
+                                   feature_channels=tuple(feature_channels))
             self.index += [(len(self.parts), i) for i in range(len(part.stages))]
             self.parts.append(part)
             channels = part.out_channels

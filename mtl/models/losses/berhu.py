@@ -16,7 +16,7 @@ def berhu(error: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """Element-wise berHu of ``error`` with threshold ``c`` (c = 0 gives |error|)."""
     absolute = error.abs()
     quadratic = (error ** 2 + c ** 2) / (2 * c.clamp(min=torch.finfo(error.dtype).tiny))
-    return torch.where(absolute <= c, absolute, quadratic)
+    return torch.where((absolute <= c) | (c <= 0), absolute, quadratic)
 
 
 @MODELS.register_module()
