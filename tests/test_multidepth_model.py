@@ -16,7 +16,7 @@ TINY = dict(backbone=dict(type='TimmBackbone', model_name='resnet10t', out_indic
             branch=dict(type='PyramidPoolingDecoder', channels=8))
 
 
-def tiny_multidepth(auxiliary: bool):
+def tiny_multidepth(auxiliary: bool, **combiner):
     return MODELS.build(dict(
         type='MultiTaskModel', backbone=TINY['backbone'],
         tasks=dict(depth=dict(branch=TINY['branch'],
@@ -25,7 +25,7 @@ def tiny_multidepth(auxiliary: bool):
                                   head=dict(type='DepthIntervalHead', num_bins=8, d_min=2.0,
                                             d_max=125.0, spacing='normalized_log'))),
         losses={'depth.mse': dict(type='MaskedL2Loss'), 'depth_cls.ce': dict(type='CrossEntropyLoss')},
-        combiner=dict(type='UncertaintyWeighting', variant='kendall', init=1.0)))
+        combiner=dict(type='UncertaintyWeighting', variant='kendall', init=1.0, **combiner)))
 
 
 def count_calls(module):
@@ -118,3 +118,21 @@ def test_table_1_rows_are_configs(dataset):
         assert cfg.model.tasks.depth_cls.auxiliary is False
         assert [e.get('task', 'depth') for e in cfg.val_evaluator] == ['depth', 'depth_cls']
     assert 'DepthToIntervals' not in [t.type for t in rows['regression_only'].train_dataloader.dataset.pipeline]
+
+
+def optimizer_lrs(model) -> dict:
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mtl'):
+        wrapper = build_optim_wrapper(model, dict(
+            type='OptimWrapper', constructor='MTLOptimWrapperConstructor',
+            optimizer=dict(type='Adam', lr=1e-3)))
+    return {id(p): g['lr'] for g in wrapper.optimizer.param_groups for p in g['params']}
+
+
+def test_learned_weights_can_get_a_higher_learning_rate():
+    assert set(optimizer_lrs(tiny_multidepth(auxiliary=True)).values()) == {1e-3}
+    model = tiny_multidepth(auxiliary=True, lr_mult=30.0)
+    lrs = optimizer_lrs(model)
+    assert [lrs[id(p)] for p in model.combiner.parameters()] == [pytest.approx(3e-2)] * 2
+    assert lrs[id(model.heads['depth'].last_conv.weight)] == 1e-3
