@@ -82,3 +82,17 @@ def test_interval_head_decodes_with_the_clipping_planes_and_a_1x1_classifier():
     logits[0, 0, 0, 1] = 5.0  # interval 0 at the second
     depth = head.predict(logits).flatten()
     assert torch.allclose(depth, torch.tensor([4 * 12.25 ** 0.625 + 1, 4 * 12.25 ** 0.125 + 1]))
+
+
+def test_head_decodes_the_targets_of_the_transforms_built_with_the_same_bounds():
+    from mtl.datasets.transforms.derived import DepthToIntervals, DepthToNormalizedLog
+    depth = torch.tensor([[[0.0, 2.0, 7.5, 40.0, 124.0]]])
+    sample = dict(img=torch.zeros(3, 1, 5, dtype=torch.uint8), depth=depth)
+    sample = DepthToIntervals(32, 2.0, 125.0, 'normalized_log')(DepthToNormalizedLog(2.0, 125.0)(sample))
+    head = NormalizedLogDepthHead(in_channels=4, d_min=2.0, d_max=125.0)
+    decoded = head.predict(sample['depth_nlog'][None])[0]
+    assert torch.isnan(sample['depth_nlog'][0, 0, 0])  # no ground truth
+    assert torch.allclose(decoded[..., 1:], depth[..., 1:], rtol=1e-5)
+    bins = DepthIntervalHead(in_channels=4, num_bins=32, d_min=2.0, d_max=125.0)
+    assert torch.equal(sample['depth_bins'], bins.binning.encode(depth)[0])
+    assert sample['depth_bins'][0, 0] == 255
