@@ -5,7 +5,7 @@ output, trained with a sparse MSE against the ``depth_nlog`` target of the
 ``DepthToNormalizedLog`` transform built with the same bounds); :meth:`predict` inverts
 Eq. 2 to metres: d = exp(d_log · ln(d_max − d_min + 1)) + d_min − 1. Before inverting,
 d_log is clipped to [0, 1], so predicted depths lie in [d_min, d_max] — the range the
-paper normalises to (its training targets are clipped to it as well), and a bound that
+paper normalises to (the released code clips its training depths to it) — which also
 keeps the exponential finite.
 """
 import torch
