@@ -134,3 +134,19 @@ def test_a_loss_for_a_target_the_dataset_never_has_fails_before_training(tmp_pat
                                        r'SynthRoomsDataset never provides'):
         runner.train()
     assert not list(tmp_path.glob('iter_*.pth'))
+
+
+def test_infer_tool_writes_predictions_at_the_image_size(trained_after_kill, tmp_path):
+    import numpy as np
+    from PIL import Image
+    work_dir, saved_iter, _ = trained_after_kill
+    image = tmp_path / 'room.jpg'
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (50, 70, 3), np.uint8)).save(image)
+    result = run_tool('tools/infer.py', TINY, work_dir / f'iter_{saved_iter + 3}.pth', image,
+                      '--out-dir', tmp_path / 'out', '--save-npy')
+    assert result.returncode == 0, result.stderr[-3000:]
+    depth = np.load(tmp_path / 'out' / 'room_depth.npy')
+    seg = np.load(tmp_path / 'out' / 'room_seg.npy')
+    assert depth.shape == (1, 50, 70) and (depth > 0).all()
+    assert seg.shape == (50, 70) and seg.max() < 13
+    assert (tmp_path / 'out' / 'room_depth.png').exists()

@@ -1,0 +1,83 @@
+"""Run a trained model on your own images: ``python tools/infer.py CONFIG CKPT IMG [IMG ...]``.
+
+Writes, per image, colourised PNGs of every prediction (depth, segmentation, normals,
+contours) and, with ``--save-npy``, the raw arrays (depth in metres, labels, unit normals)
+to ``--out-dir``. Images are resized to ``--size H W`` (default: the size the model was
+trained at, read from the config's test dataset) and predictions are resized back.
+"""
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+from PIL import Image
+from torch.nn import functional as F
+
+import mtl.engine  # noqa: F401  (safe checkpoint loading)
+from mtl.engine.show_results import render_map
+from mtl.registry import MODELS
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('images', nargs='+', help='image files (any format PIL reads)')
+    parser.add_argument('--out-dir', default='predictions')
+    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
+                        help='network input size (default: from the config)')
+    parser.add_argument('--save-npy', action='store_true', help='also save raw arrays as .npy')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    return parser.parse_args()
+
+
+def input_size(cfg: Config, override):
+    if override:
+        return tuple(override)
+    size = cfg.get('test_dataloader', {}).get('dataset', {}).get('img_size')
+    if size is None:
+        raise ValueError('The config does not say the input size; pass --size H W')
+    return tuple(size)
+
+
+def load_image(path: Path, size) -> tuple:
+    if not path.is_file():
+        raise FileNotFoundError(f'Image "{path}" does not exist.')
+    rgb = np.asarray(Image.open(path).convert('RGB'))
+    img = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
+    img = F.interpolate(img, size=size, mode='bilinear', align_corners=False, antialias=True)
+    return img.round().clamp(0, 255).to(torch.uint8), rgb.shape[:2]
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    DefaultScope.get_instance('infer', scope_name=cfg.get('default_scope', 'mtl'))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    model.to(args.device).eval()
+    size, out_dir = input_size(cfg, args.size), Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    heads = {task: task_cfg.get('head', {}) for task, task_cfg in cfg.model.tasks.items()}
+    num_classes = heads.get('seg', {}).get('num_classes', 0)
+    max_depth = heads.get('depth', {}).get('max_depth', 10.0)
+    for path in map(Path, args.images):
+        img, original = load_image(path, size)
+        data = model.data_preprocessor({'img': img, 'meta': [{'sample_id': path.stem}]})
+        with torch.no_grad():
+            outputs, _ = model.forward_outputs(data['inputs'], predicting=True)
+        for task, output in outputs.items():
+            head = model.heads[task]
+            prediction = head.predict(head.resize(output, original))[0].cpu().numpy()
+            Image.fromarray(render_map(task, prediction, num_classes, max_depth)).save(
+                out_dir / f'{path.stem}_{task}.png')
+            if args.save_npy:
+                np.save(out_dir / f'{path.stem}_{task}.npy', prediction)
+        print(f'{path} -> {out_dir}/{path.stem}_*.png')
+
+
+if __name__ == '__main__':
+    main()
