@@ -10,7 +10,8 @@ def test_two_stages_with_psp_channel_plan():
     decoder = PyramidPoolingDecoder(in_channels=64, channels=16)
     # stage 0: input (64) + four pooled paths of 64 / 4 = 16 channels; stage 1: conv block
     assert decoder.stage_channels == [128, 16]
-    assert decoder.out_channels == 16 and decoder.channels_at(0) == 64 and decoder.channels_at(1) == 128
+    assert decoder.out_channels == 16
+    assert (decoder.channels_at(0), decoder.channels_at(1)) == (64, 128)
     x = torch.randn(2, 64, 12, 16)
     context = dict(features=[x], history=[x], input_size=(96, 128))
     pooled = decoder.forward_stage(0, x, context)
@@ -66,7 +67,8 @@ def test_one_decoder_per_task_on_a_dilated_backbone_at_output_stride_8():
                        head=dict(type='NormalizedLogDepthHead', kernel_size=1)),
             depth_cls=dict(branch=dict(type='PyramidPoolingDecoder', channels=16),
                            head=dict(type='DepthIntervalHead', num_bins=8, kernel_size=1))),
-        losses={'depth.mse': dict(type='MaskedL2Loss'), 'depth_cls.ce': dict(type='CrossEntropyLoss')}))
+        losses={'depth.mse': dict(type='MaskedL2Loss'),
+                'depth_cls.ce': dict(type='CrossEntropyLoss')}))
     assert model.backbone.reductions == [8]
     assert model.branches['depth'] is not model.branches['depth_cls']
     assert model.heads['depth'].last_conv.kernel_size == (1, 1)

@@ -88,7 +88,8 @@ def test_head_decodes_the_targets_of_the_transforms_built_with_the_same_bounds()
     from mtl.datasets.transforms.derived import DepthToIntervals, DepthToNormalizedLog
     depth = torch.tensor([[[0.0, 2.0, 7.5, 40.0, 124.0]]])
     sample = dict(img=torch.zeros(3, 1, 5, dtype=torch.uint8), depth=depth)
-    sample = DepthToIntervals(32, 2.0, 125.0, 'normalized_log')(DepthToNormalizedLog(2.0, 125.0)(sample))
+    sample = DepthToNormalizedLog(2.0, 125.0)(sample)
+    sample = DepthToIntervals(32, 2.0, 125.0, 'normalized_log')(sample)
     head = NormalizedLogDepthHead(in_channels=4, d_min=2.0, d_max=125.0)
     decoded = head.predict(sample['depth_nlog'][None])[0]
     assert torch.isnan(sample['depth_nlog'][0, 0, 0])  # no ground truth

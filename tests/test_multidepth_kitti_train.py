@@ -25,7 +25,8 @@ train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
 val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 model = dict(backbone=dict(model_name='resnet10t'),
-             tasks=dict(depth=dict(branch=dict(channels=8)), depth_cls=dict(branch=dict(channels=8))))
+             tasks=dict(depth=dict(branch=dict(channels=8)),
+                        depth_cls=dict(branch=dict(channels=8))))
 train_cfg = dict(max_iters=3, val_interval=3)
 default_hooks = dict(logger=dict(interval=1))
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
@@ -40,7 +41,8 @@ def test_train_tool_runs_the_kitti_config_on_kitti_layout_files(tmp_path):
                       .replace('ROOT', str(tmp_path)))
     work_dir = tmp_path / 'work'
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    run = subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir)],
+    command = [sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir)]
+    run = subprocess.run(command,
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     log = next(work_dir.glob('*/*.log')).read_text()

@@ -97,8 +97,10 @@ def test_kendall_regulariser_stays_bounded_unlike_the_printed_s_squared_form():
 def test_equal_and_manual_fixed_weights():
     losses = {'depth.mse': torch.tensor(0.2), 'depth_cls.ce': torch.tensor(3.0)}
     equal, _ = FixedWeighting(NAMES)(losses)
-    assert {k: v.item() for k, v in equal.items()} == pytest.approx({'depth.mse': 0.2, 'depth_cls.ce': 3.0})
+    assert {k: v.item() for k, v in equal.items()} == pytest.approx(
+        {'depth.mse': 0.2, 'depth_cls.ce': 3.0})
     manual, _ = FixedWeighting(NAMES, weights={'depth.mse': 50.0, 'depth_cls.ce': 0.5})(losses)
-    assert {k: v.item() for k, v in manual.items()} == pytest.approx({'depth.mse': 10.0, 'depth_cls.ce': 1.5})
+    assert {k: v.item() for k, v in manual.items()} == pytest.approx(
+        {'depth.mse': 10.0, 'depth_cls.ce': 1.5})
     with pytest.raises(KeyError, match='do not exist'):
         FixedWeighting(NAMES, weights={'depth.l1': 1.0})

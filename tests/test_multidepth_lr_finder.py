@@ -52,16 +52,20 @@ def test_smoke_run_writes_the_curve_the_plot_and_the_suggestion(tmp_path, capsys
     kf.build_annotated(tmp_path)
     config = tmp_path / 'tiny.py'
     config.write_text(f"""
-_base_ = ['{REPO / 'configs/_base_/default_runtime.py'}', '{REPO / 'configs/_base_/schedules/multidepth_poly.py'}']
+_base_ = ['{REPO / 'configs/_base_/default_runtime.py'}',
+          '{REPO / 'configs/_base_/schedules/multidepth_poly.py'}']
 model = dict(type='MultiTaskModel',
-             backbone=dict(type='TimmBackbone', model_name='resnet10t', out_indices=(4,), output_stride=8),
+             backbone=dict(type='TimmBackbone', model_name='resnet10t', out_indices=(4,),
+                           output_stride=8),
              tasks=dict(depth=dict(branch=dict(type='PyramidPoolingDecoder', channels=8),
                                    head=dict(type='NormalizedLogDepthHead', kernel_size=1))),
              losses={{'depth.mse': dict(type='MaskedL2Loss')}})
-train_dataloader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+train_dataloader = dict(batch_size=2, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='mtl_collate'),
     dataset=dict(type='KITTIDepthDataset', data_root='{tmp_path}', split='train',
-                 pipeline=[dict(type='RandomCrop', size=(16, 16)), dict(type='DepthToNormalizedLog')]))
+                 pipeline=[dict(type='RandomCrop', size=(16, 16)),
+                           dict(type='DepthToNormalizedLog')]))
 """)
     out = tmp_path / 'out'
     result = lr_finder.main([str(config), '--num-iters', '8', '--start-lr', '1e-5',

@@ -47,7 +47,8 @@ class DepthBinning:
         if num_bins < 2:
             raise ValueError(f'num_bins must be at least 2, got {num_bins}')
         if norm_range is not None and spacing != 'normalized_log':
-            raise ValueError(f'norm_range only applies to spacing="normalized_log", got "{spacing}"')
+            raise ValueError(f'norm_range only applies to spacing="normalized_log", '
+                             f'got "{spacing}"')
         norm_range = (d_min, d_max) if norm_range is None else tuple(float(v) for v in norm_range)
         if not (0 <= norm_range[0] <= d_min and norm_range[0] < norm_range[1]):
             raise ValueError(f'need 0 <= norm_range[0] <= d_min and norm_range[0] < norm_range[1] '
