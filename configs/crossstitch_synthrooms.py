@@ -3,7 +3,7 @@
 # trained 100x faster than the rest. Depth + segmentation on SynthRooms.
 _base_ = [
     '_base_/datasets/synthrooms.py',
-    '_base_/schedules/adamw_poly_2k.py',
+    '_base_/schedules/adamw_poly_cpu.py',
     '_base_/default_runtime.py',
 ]
 encoder = dict(type='TimmEncoderBranch', model_name='resnet10t', out_indices=(1, 2, 3, 4))

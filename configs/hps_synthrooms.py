@@ -3,7 +3,7 @@
 _base_ = [
     '_base_/models/hps_light.py',
     '_base_/datasets/synthrooms.py',
-    '_base_/schedules/adamw_poly_2k.py',
+    '_base_/schedules/adamw_poly_cpu.py',
     '_base_/default_runtime.py',
 ]
 

@@ -126,3 +126,14 @@ def test_depth_derived_targets_block_a_later_rescale():
     nlog = TRANSFORMS.build(dict(type='DepthToNormalizedLog'))(sample)
     with pytest.raises(ValueError, match=r"\['depth_nlog'\] would no longer match"):
         TRANSFORMS.build(dict(type='RandomScaleCrop'))(nlog)
+
+
+def test_depth_to_intervals_matches_a_head_built_with_the_same_clipping_planes():
+    """MultiDepth Sec. 3.3: intervals span the clipping planes [4, 60] m inside the
+    normalisation range [2, 125] m; encoding a bin centre gives back that bin."""
+    from mtl.utils.depth_space import DepthBinning
+    transform = TRANSFORMS.build(dict(type='DepthToIntervals', num_bins=8, d_min=4.0, d_max=60.0,
+                                      spacing='normalized_log', norm_range=(2.0, 125.0)))
+    centres = DepthBinning(8, 4.0, 60.0, 'normalized_log', norm_range=(2.0, 125.0)).centers()
+    sample = {'img': torch.zeros(3, 1, 8, dtype=torch.uint8), 'depth': centres.view(1, 1, 8)}
+    assert transform(sample)['depth_bins'].tolist() == [list(range(8))]

@@ -1,6 +1,6 @@
 # Hard parameter sharing: one timm backbone, a light decoder per task. The dataset
 # config sets the class count and depth range (see configs/hps_synthrooms.py).
-decoder = dict(type='LightDecoder', channels=(128, 64, 32, 32), skips=True)
+decoder = dict(type='LightDecoder', channels=(64, 32, 16, 16), skips=True)
 
 model = dict(
     type='MultiTaskModel',

@@ -12,6 +12,7 @@ gets no depth-derived targets); sources are shape-checked like every target.
 * :class:`DepthToNormalizedLog` — MultiDepth Eq. 2 regression target.
 """
 import math
+from typing import Optional, Tuple
 
 import torch
 
@@ -38,12 +39,15 @@ class DepthToIntervals:
     """Depth → interval class map (int64 H×W), 255 where depth is invalid (0 or NaN).
 
     Uses :class:`mtl.utils.depth_space.DepthBinning`; depths outside [d_min, d_max]
-    fall into the first or last interval.
+    fall into the first or last interval. ``norm_range`` separates MultiDepth's Eq. 2
+    normalisation bounds from the quantisation clipping planes ``d_min``/``d_max``
+    (Sec. 3.3); give the same values to the ``DepthIntervalHead`` that decodes them.
     """
 
     def __init__(self, num_bins: int, d_min: float, d_max: float, spacing: str = 'log',
-                 key: str = 'depth', out_key: str = 'depth_bins'):
-        self.binning = DepthBinning(num_bins, d_min, d_max, spacing)
+                 key: str = 'depth', out_key: str = 'depth_bins',
+                 norm_range: Optional[Tuple[float, float]] = None):
+        self.binning = DepthBinning(num_bins, d_min, d_max, spacing, norm_range)
         self.key, self.out_key = key, out_key
         DEPTH_ENCODINGS.add(out_key)
 
@@ -56,7 +60,7 @@ class DepthToIntervals:
     def __repr__(self) -> str:
         b = self.binning
         return (f'{type(self).__name__}(num_bins={b.num_bins}, d_min={b.d_min}, '
-                f'd_max={b.d_max}, spacing={b.spacing!r})')
+                f'd_max={b.d_max}, spacing={b.spacing!r}, norm_range={b.norm_range})')
 
 
 @TRANSFORMS.register_module()

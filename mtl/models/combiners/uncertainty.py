@@ -8,7 +8,10 @@
   0.5 / c² · L + ln(1 + c²), whose regulariser stays positive.
 
 One learned scalar per loss, initialised to ``init`` (s for kendall, c for liebel).
-The effective weights are logged every iteration as ``weight.<loss name>``.
+The effective weights are logged every iteration as ``weight.<loss name>``. With Adam a
+scalar moves by at most about one learning rate per step, so on short schedules the
+weights stay near their start; ``lr_mult`` (read by ``MTLOptimWrapperConstructor``)
+lets them reach their equilibrium (w = 0.5 / L for kendall) within the budget.
 """
 from typing import Dict, Mapping, Optional, Sequence
 
@@ -31,11 +34,13 @@ class UncertaintyWeighting(Combiner):
         variant: ``'kendall'`` or ``'liebel'``.
         init: initial s (kendall; 0 means weight 1) or c (liebel; 1 means weight 0.5).
         learned: a subset of loss names to weight; the others pass through unweighted.
+        lr_mult: learning-rate multiplier of the weights (None: the base rate).
     """
 
     def __init__(self, loss_names: Sequence[str], loss_types: Optional[Mapping[str, str]] = None,
                  task_types: Optional[Mapping[str, str]] = None, variant: str = 'kendall',
-                 init: Optional[float] = None, learned: Optional[Sequence[str]] = None):
+                 init: Optional[float] = None, learned: Optional[Sequence[str]] = None,
+                 lr_mult: Optional[float] = None):
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f'variant must be one of {VARIANTS}, got "{variant}"')
@@ -48,7 +53,7 @@ class UncertaintyWeighting(Combiner):
         bad = {n: types.get(n) for n in learned if types.get(n, 'regression') not in TASK_TYPES}
         if bad:
             raise ValueError(f'task types must be one of {TASK_TYPES}, got {bad}')
-        self.variant = variant
+        self.variant, self.lr_mult = variant, lr_mult
         self.classification = {n: types.get(n) == 'classification' for n in learned}
         start = (0.0 if variant == 'kendall' else 1.0) if init is None else float(init)
         if variant == 'liebel' and start == 0:

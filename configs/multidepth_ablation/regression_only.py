@@ -1,0 +1,15 @@
+# Table 1, "Baseline, single-task" regression row: the regression branch alone, trained with
+# the sparse MSE in normalised log space (no classification branch, no task weighting).
+_base_ = ['../multidepth_kitti.py']
+
+train_pipeline = [
+    dict(type='RandomCrop', size=({{_base_.crop_size}}, {{_base_.crop_size}})),
+    dict(type='RandomHorizontalFlip', prob=0.5),
+    {{_base_.nlog_target}},
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+model = dict(
+    tasks=dict(_delete_=True, depth={{_base_.model.tasks.depth}}),
+    losses={'_delete_': True, 'depth.mse': dict(type='MaskedL2Loss')},
+    combiner=dict(_delete_=True, type='FixedWeighting'))
