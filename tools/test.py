@@ -32,7 +32,7 @@ def main():
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
     if args.tta == 'flip':
-        cfg.model.setdefault('test_cfg', {})['flip'] = True
+        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=True)
     if args.show_dir:
         head = cfg.model.tasks.get('seg', {}).get('head', {})
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
