@@ -104,6 +104,12 @@ def test_test_tool_prints_table_saves_json_and_pngs(trained_after_kill, tmp_path
     assert 'depth/abs_rel' in result.stdout and 'depth/abs_rel@4m' in result.stdout
     payload = json.loads(out.read_text())
     assert payload['tta'] == 'flip' and 'seg/miou' in payload['metrics']
+    plain = tmp_path / 'plain.json'
+    result = run_tool('tools/test.py', TINY, '--checkpoint', work_dir / f'iter_{saved_iter + 3}.pth',
+                      '--work-dir', tmp_path, '--out', plain)
+    assert result.returncode == 0, result.stderr[-3000:]
+    plain_metrics = json.loads(plain.read_text())['metrics']
+    assert plain_metrics['depth/abs_rel'] != payload['metrics']['depth/abs_rel']  # flip averaging is on
     pngs = {p.name for p in (tmp_path / 'show').glob('*.png')}
     assert 'synthrooms_test_000000_pred_depth.png' in pngs
     assert 'synthrooms_test_000000_gt_seg.png' in pngs

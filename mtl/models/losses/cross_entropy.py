@@ -24,14 +24,20 @@ class CrossEntropyLoss(Loss):
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        target = target.long()
-        if target.dim() == pred.dim():
-            target = target.squeeze(1)
-        check_labels(target, pred.shape[1], self.ignore_index)
+        target = label_map(pred, target, self.ignore_index)
         if not (target != self.ignore_index).any():
             return (pred * 0).sum()
         return F.cross_entropy(pred, target, weight=self.class_weight, ignore_index=self.ignore_index,
                                label_smoothing=self.label_smoothing)
+
+
+def label_map(pred: torch.Tensor, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
+    """The target as an int64 B×H×W label map, checked against the logits' class count."""
+    target = target.long()
+    if target.dim() == pred.dim():
+        target = target.squeeze(1)
+    check_labels(target, pred.shape[1], ignore_index)
+    return target
 
 
 def check_labels(target: torch.Tensor, num_classes: int, ignore_index: int) -> None:

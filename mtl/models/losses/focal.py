@@ -15,7 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from mtl.models.base import Loss
-from mtl.models.losses.cross_entropy import check_labels
+from mtl.models.losses.cross_entropy import label_map
 from mtl.registry import MODELS
 from mtl.structures import IGNORE_INDEX
 
@@ -64,10 +64,7 @@ class FocalLoss(Loss):
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        target = target.long()
-        if target.dim() == pred.dim():
-            target = target.squeeze(1)
-        check_labels(target, pred.shape[1], self.ignore_index)
+        target = label_map(pred, target, self.ignore_index)
         if self.alpha.dim() == 1 and self.alpha.numel() != pred.shape[1]:
             raise ValueError(f'alpha has {self.alpha.numel()} values for {pred.shape[1]} classes')
         labelled = target != self.ignore_index
