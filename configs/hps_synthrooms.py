@@ -7,6 +7,7 @@ _base_ = [
     '_base_/default_runtime.py',
 ]
 
-model = dict(tasks=dict(
-    depth=dict(head=dict(max_depth={{_base_.max_depth}})),
-    seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
+model = dict(
+    tasks=dict(depth=dict(head=dict(max_depth={{_base_.max_depth}})),
+               seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
+    test_cfg=dict(flip=True))  # average with the mirrored image at test time

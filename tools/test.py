@@ -20,8 +20,8 @@ def parse_args():
     parser.add_argument('--checkpoint', required=True, help='checkpoint file to evaluate')
     parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
     parser.add_argument('--show-dir', help='write colourised predictions here')
-    parser.add_argument('--tta', choices=['none', 'flip'], default='none',
-                        help='test-time augmentation')
+    parser.add_argument('--tta', choices=['none', 'flip'],
+                        help='test-time augmentation (default: as the config\'s model.test_cfg says)')
     return parser.parse_args()
 
 
@@ -31,8 +31,9 @@ def main():
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
-    if args.tta == 'flip':
-        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=True)
+    if args.tta:
+        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=args.tta == 'flip')
+    tta = 'flip' if (cfg.model.get('test_cfg') or {}).get('flip') else 'none'
     if args.show_dir:
         head = cfg.model.tasks.get('seg', {}).get('head', {})
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
@@ -40,7 +41,7 @@ def main():
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
-    save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=args.tta))
+    save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
     print(format_metrics(metrics))
     print(f'Metrics saved to {out}')
 

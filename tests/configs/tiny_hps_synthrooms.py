@@ -7,7 +7,7 @@ train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, dataset=tiny)
 test_dataloader = dict(batch_size=4, num_workers=0, dataset=tiny)
 
-model = dict(backbone=dict(model_name='resnet10t'),
+model = dict(backbone=dict(model_name='resnet10t'), test_cfg=dict(flip=False),
              tasks=dict(depth=dict(branch=dict(channels=(16, 16, 8, 8))),
                         seg=dict(branch=dict(channels=(16, 16, 8, 8)))))
 
