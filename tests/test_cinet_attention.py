@@ -179,3 +179,27 @@ def test_attention_loss_rejects_bad_shapes_and_options():
         attention_loss()(torch.zeros(1, 4, 2), torch.zeros(1, 4, 2), torch.zeros(1, 3))
     with pytest.raises(ValueError, match='chunk_size'):
         attention_loss(chunk_size=0)
+
+
+def saved_bytes(loss, n):
+    """Bytes of the distinct storages autograd keeps for the backward pass at N pixels."""
+    query, key = torch.randn(1, n, 4, requires_grad=True), torch.randn(1, n, 4, requires_grad=True)
+    labels = torch.randint(0, 3, (1, n))
+    storages = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss(query, key, labels)
+    return sum(storages.values())
+
+
+def test_chunked_attention_loss_keeps_memory_linear_in_n():
+    direct, chunked = attention_loss(), attention_loss(chunk_size=16)
+    # N² terms: doubling N quadruples what the direct loss keeps for its backward pass
+    assert saved_bytes(direct, 256) / saved_bytes(direct, 128) > 3.5
+    # row blocks recomputed in the backward pass keep Q, K and the labels: linear in N
+    assert saved_bytes(chunked, 256) / saved_bytes(chunked, 128) < 2.2
+    assert saved_bytes(chunked, 256) < saved_bytes(direct, 256) / 10
