@@ -5,6 +5,7 @@ own file and registers itself in ``MODELS``. The model passes wiring information
 (``in_channels``, ``channels``, ``tasks``) as build arguments, so configs only give
 what is the component's own choice.
 """
+import abc
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -94,6 +95,21 @@ class Loss(nn.Module):
     weighting whether the loss is a regression or a classification likelihood.
     """
     task_type: str = 'regression'
+
+
+class UsesLabelCounts(abc.ABC):
+    """Contract of a module that needs the training set's pixel count per class of one
+    label target (e.g. class weights from frequencies). ``LabelCountsHook`` counts the
+    training set once before training (cached) and calls :meth:`set_label_counts`."""
+
+    @abc.abstractmethod
+    def label_counts_key(self) -> Optional[str]:
+        """The batch key of the labels to count (e.g. ``'seg'``), or ``None`` when this
+        instance needs no counts."""
+
+    @abc.abstractmethod
+    def set_label_counts(self, counts: torch.Tensor) -> None:
+        """``counts[c]``: the number of labelled training pixels of class ``c``."""
 
 
 class Combiner(nn.Module):

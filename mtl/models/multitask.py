@@ -160,7 +160,7 @@ class MultiTaskModel(BaseModel):
             if target not in TARGET_SPECS:
                 raise ConfigError(f'{key}.target "{target}" is not a known target {sorted(TARGET_SPECS)}; '
                                   f'declare it with mtl.structures.register_target()')
-            self.losses[module_key(name)] = build_component(cfg, key)
+            self.losses[module_key(name)] = build_component(cfg, key, target_key=target)
             self.loss_specs[name] = LossSpec(name, pred, target, dict(extra))
 
     def interaction_loss_names(self) -> List[str]:
