@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mtl.datasets._nyud2_meta import DOCS, NYU_FX, nyu_intrinsics
-from mtl.datasets._nyud2_sources import select_split
+from mtl.datasets.nyud2.meta import DOCS, NYU_FX, nyu_intrinsics
+from mtl.datasets.nyud2.sources import select_split
 
 BTS_LIST_GLOB = '*{split}_files_with_gt.txt'
 NYUD_MT_TASKS = {'depth': 'depth', 'seg': 'segmentation', 'normals': 'normals',
