@@ -98,10 +98,11 @@ def safe_torch_load(filename: Union[str, io.BytesIO], map_location=None, source:
     except pickle.UnpicklingError as error:
         forbidden = FORBIDDEN_OBJECT.search(str(error))
         if forbidden:
+            name = forbidden.group(1) or forbidden.group(2)
             raise UnsafeCheckpointError(
                 f'Refusing to load "{source}": it holds a Python object that mtl does not '
-                f'allow-list ({forbidden.group(1) or forbidden.group(2)}); unpickling it could run arbitrary code, so '
-                f'nothing was loaded. {SAFE_HINT}') from None
+                f'allow-list ({name}); unpickling it could run arbitrary code, so nothing was '
+                f'loaded. {SAFE_HINT}') from None
         cause = describe_damage(filename) if isinstance(filename, str) else 'not a checkpoint'
         raise CorruptCheckpointError(f'Cannot load checkpoint "{source}": {cause}.') from None
     except (EOFError, RuntimeError, KeyError, ValueError, IndexError, TypeError) as error:
