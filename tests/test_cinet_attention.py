@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from mtl.models.base import ContractError
 from mtl.models.builder import ConfigError
 from mtl.registry import MODELS
 from mtl.utils.label_affinity import ideal_affinity, resize_labels
@@ -93,8 +94,10 @@ def test_sum_ground_truth_mode_uses_the_ideal_affinity():
 def test_sum_modes_are_declared_and_checked():
     module = sum_module()
     assert module.modes == {'attention': ('predicted', 'ground_truth')}
-    with pytest.raises(ValueError, match='ground_truth'):
+    with pytest.raises(ContractError, match='ground_truth'):
         module.set_mode('attention', 'ideal')
+    assert module.auxiliary_loss_names() == ('attention',)
+    assert sum_module(attention_loss=None).auxiliary_loss_names() == ()
     with pytest.raises(ValueError, match='chunk_size'):
         sum_module(checkpoint=True)
     with pytest.raises(ConfigError, match='model.neck.attention_loss'):

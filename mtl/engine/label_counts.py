@@ -62,8 +62,8 @@ class LabelCountsHook(Hook):
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         requests: Dict[str, List[UsesLabelCounts]] = {}
-        for module in model.modules():
-            if isinstance(module, UsesLabelCounts) and module.label_counts_key():
+        for _, module in model.modules_implementing(UsesLabelCounts):
+            if module.label_counts_key():
                 requests.setdefault(module.label_counts_key(), []).append(module)
         for key, modules in requests.items():
             counts = self.counts(runner.cfg.train_dataloader.dataset, key, runner.logger)

@@ -44,6 +44,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint as checkpointed
 
+from mtl.models.base import AuxiliaryLosses, Switchable
 from mtl.models.builder import build_component
 from mtl.registry import MODELS
 from mtl.structures import IGNORE_INDEX
@@ -65,7 +66,7 @@ def attend_block(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
 
 
 @MODELS.register_module()
-class SceneUnderstandingModule(nn.Module):
+class SceneUnderstandingModule(Switchable, AuxiliaryLosses, nn.Module):
     """See the module docstring.
 
     Args:
@@ -105,17 +106,13 @@ class SceneUnderstandingModule(nn.Module):
             self.attention_loss = build_component(attention_loss, 'model.neck.attention_loss')
         else:
             self.attention_loss = None
-        self.aux_loss_names = ('attention',) if attention_loss is not None else ()
-        self.mode = {'attention': ATTENTION_MODES[0]}
 
     @property
     def out_channels(self) -> List[int]:
         return list(self.in_channels)
 
-    def set_mode(self, name: str, value: str) -> None:
-        if name not in self.modes or value not in self.modes[name]:
-            raise ValueError(f'{type(self).__name__} has modes {self.modes}, got {name}={value!r}')
-        self.mode[name] = value
+    def auxiliary_loss_names(self) -> Tuple[str, ...]:
+        return ('attention',) if self.attention_loss is not None else ()
 
     def attend(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
                labels: Optional[torch.Tensor]) -> torch.Tensor:
@@ -139,7 +136,7 @@ class SceneUnderstandingModule(nn.Module):
         key = self.key(x).flatten(2).transpose(1, 2)      # (B, N, C_k)
         value = self.value(x).flatten(2).transpose(1, 2)  # (B, N, C)
         flat_labels = resize_labels(labels, (h, w)).flatten(1) if labels is not None else None
-        teacher = flat_labels if self.mode['attention'] == 'ground_truth' else None
+        teacher = flat_labels if self.get_mode('attention') == 'ground_truth' else None
         context = self.attend(query, key, value, teacher)
         if self.normalize:
             context = context / (h * w)
