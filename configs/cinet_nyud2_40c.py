@@ -9,8 +9,7 @@ _base_ = [
     '_base_/default_runtime.py',
 ]
 
-model = dict(tasks=dict(depth=dict(head=dict(max_depth={{_base_.max_depth}})),
-                        seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
+model = dict(tasks=dict(seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
 
 train_cfg = dict(max_epochs=700)  # 300 + 200 + 200
 # LabelCountsHook: the class weights of Eq. 12 from the training set's labels (cached)
