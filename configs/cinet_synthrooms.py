@@ -1,0 +1,29 @@
+# CI-Net (Gao et al., Applied Intelligence 2022) on SynthRooms, CPU-sized: the full model (SUM
+# with the attention loss, FSMs, consistency / pair / normal losses, weighted cross-entropy)
+# on a dilated ResNet-18 from scratch with narrow decoders, trained with the paper's three
+# stages in one run of 140 iterations (a few minutes on a 2-core CPU):
+# `python tools/train.py configs/cinet_synthrooms.py`. The §4.3 ablation rows on this config
+# are in configs/cinet_ablation/ (docs/cinet.md).
+_base_ = [
+    '_base_/models/cinet_resnet101.py',
+    '_base_/datasets/synthrooms.py',
+    '_base_/schedules/cinet_stages.py',
+    '_base_/default_runtime.py',
+]
+
+decoder = dict(type='UpConvDecoder', channels=(64, 32, 16, 16))
+model = dict(
+    backbone=dict(model_name='resnet18', pretrained=False),
+    neck=dict(chunk_size=None, checkpoint=False),  # N = 12 x 16 at 1/8 of 96 x 128: small
+    tasks=dict(depth=dict(branch=decoder, head=dict(max_depth={{_base_.max_depth}})),
+               seg=dict(branch=decoder, head=dict(num_classes={{_base_.num_classes}}))),
+    losses={'depth.pair': dict(num_points=200)})  # fewer pixels than the paper's 500 per image
+
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=140, val_interval=140)
+checks = [dict(type='TargetCheckHook'), dict(type='LabelCountsHook')]
+custom_hooks = checks + [
+    dict(type='TrainingStagesHook', by_epoch=False, stages={{_base_.synthrooms_stages}})]
+hooks_without_sum = checks + [  # for the ablation rows without a SUM
+    dict(type='TrainingStagesHook', by_epoch=False,
+         stages={{_base_.synthrooms_stages_without_sum}})]
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=140))
