@@ -74,8 +74,11 @@ class SUNRGBDDataset(Dataset):
                              f'SUNRGBDMeta.mat (first: {unknown[0]}). See {DOCS}.')
         self.frames = [dict(frames[position[d]], index=position[d]) for d in wanted]
         _require(root / IMAGES_DIR / self.frames[0]['dir'], 'the frame folders of SUNRGBD.zip')
-        self.metainfo = dict(num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX,
-                             targets=('depth', 'seg'), split=split, **(metainfo or {}))
+        self.metainfo = {**dict(num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX,
+                                targets=('depth', 'seg'), split=split), **(metainfo or {})}
+        classes = self.metainfo.get('classes', ())
+        if classes and len(classes) != NUM_CLASSES:
+            raise ValueError(f'SUN RGB-D has {NUM_CLASSES} classes, metainfo names {len(classes)}.')
         from mmengine.dataset import Compose
         self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline])
 
