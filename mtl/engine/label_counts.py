@@ -65,8 +65,13 @@ class LabelCountsHook(Hook):
         for _, module in model.modules_implementing(UsesLabelCounts):
             if module.label_counts_key():
                 requests.setdefault(module.label_counts_key(), []).append(module)
+        dataset_cfg = (runner.cfg.get('train_dataloader') or {}).get('dataset')
+        if requests and dataset_cfg is None:
+            raise ValueError('LabelCountsHook reads the training set from the runner\'s config '
+                             '(train_dataloader.dataset): build the runner with Runner.from_cfg, '
+                             'as tools/train.py does.')
         for key, modules in requests.items():
-            counts = self.counts(runner.cfg.train_dataloader.dataset, key, runner.logger)
+            counts = self.counts(dataset_cfg, key, runner.logger)
             for module in modules:
                 module.set_label_counts(counts)
 
