@@ -50,14 +50,16 @@ class LabelCountsHook(Hook):
     Args:
         cache_dir: where the counts are cached (``None``: no cache).
         max_samples: count only the first samples of the training set (``None``: all).
+        dataset: the dataset config to count (default: the runner config's
+            ``train_dataloader.dataset``).
     """
 
     priority = 'VERY_HIGH'
 
     def __init__(self, cache_dir: Optional[str] = '~/.cache/mtl/label_counts',
-                 max_samples: Optional[int] = None):
+                 max_samples: Optional[int] = None, dataset: Optional[dict] = None):
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
-        self.max_samples = max_samples
+        self.max_samples, self.dataset = max_samples, dataset
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
@@ -65,11 +67,11 @@ class LabelCountsHook(Hook):
         for _, module in model.modules_implementing(UsesLabelCounts):
             if module.label_counts_key():
                 requests.setdefault(module.label_counts_key(), []).append(module)
-        dataset_cfg = (runner.cfg.get('train_dataloader') or {}).get('dataset')
+        dataset_cfg = self.dataset or (runner.cfg.get('train_dataloader') or {}).get('dataset')
         if requests and dataset_cfg is None:
             raise ValueError('LabelCountsHook reads the training set from the runner\'s config '
                              '(train_dataloader.dataset): build the runner with Runner.from_cfg, '
-                             'as tools/train.py does.')
+                             'as tools/train.py does, or give the hook dataset=<config>.')
         for key, modules in requests.items():
             counts = self.counts(dataset_cfg, key, runner.logger)
             for module in modules:
