@@ -44,6 +44,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from mtl.models.base import TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.models.named_tensors import ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
 from mtl.registry import MODELS
@@ -55,11 +56,6 @@ TASK_KEYS = {'branch', 'head', 'target', 'auxiliary', 'in_index', 'deep_supervis
 def module_key(name: str) -> str:
     """``nn.ModuleDict`` keys may not contain dots."""
     return name.replace('.', '__')
-
-
-def declared_aux_losses(module: nn.Module) -> Tuple[str, ...]:
-    """The auxiliary loss keys a neck or an interaction declares it may return."""
-    return tuple(getattr(module, 'aux_loss_names', ()))
 
 
 def split_inputs(cfg):
@@ -78,7 +74,7 @@ class LossSpec:
 
 
 @MODELS.register_module()
-class MultiTaskModel(BaseModel):
+class MultiTaskModel(BaseModel, TaskModel):
     """See the module docstring for the config shape.
 
     Args:
@@ -120,7 +116,7 @@ class MultiTaskModel(BaseModel):
             raise ConfigError('model.neck.inputs: there is no neck to receive them')
         self._build_losses(losses or {})
         self._plan()
-        names = list(self.loss_specs) + self.auxiliary_loss_names()
+        names = list(self.loss_specs) + self.component_loss_names()
         self.combiner = build_component(combiner or dict(type='FixedWeighting'), 'model.combiner',
                                         loss_names=names, loss_types=self.loss_types())
 
@@ -225,11 +221,11 @@ class MultiTaskModel(BaseModel):
 
     def interaction_loss_names(self) -> List[str]:
         return [f'{name}.{aux}' for name, module in self.interactions.items()
-                for aux in declared_aux_losses(module)]
+                for aux in auxiliary_loss_names(module)]
 
-    def auxiliary_loss_names(self) -> List[str]:
+    def component_loss_names(self) -> List[str]:
         """The losses the neck (``neck.<key>``) and interactions (``<name>.<key>``) add."""
-        neck = [f'neck.{aux}' for aux in declared_aux_losses(self.neck)] if self.neck else []
+        neck = [f'neck.{aux}' for aux in auxiliary_loss_names(self.neck)] if self.neck else []
         return neck + self.interaction_loss_names()
 
     def loss_types(self) -> Dict[str, str]:
@@ -238,6 +234,10 @@ class MultiTaskModel(BaseModel):
     def required_targets(self) -> Dict[str, str]:
         """``{loss name: target key}``: what the dataset must provide."""
         return {name: spec.target for name, spec in self.loss_specs.items()}
+
+    def task_targets(self) -> Dict[str, str]:
+        """``{task: target key}``: the batch key that supervises each task."""
+        return {task: cfg['target'] for task, cfg in self.task_cfg.items()}
 
     # ---------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[dict] = None, mode: str = 'tensor'):
@@ -301,10 +301,10 @@ class MultiTaskModel(BaseModel):
         result = module(value, **named.resolve(self.graph.reads.get(name, {})))
         if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
             result, losses = result
-            undeclared = set(losses) - set(declared_aux_losses(module))
+            undeclared = set(losses) - set(auxiliary_loss_names(module))
             if undeclared:
                 raise KeyError(f'{type(module).__name__} "{name}" returned losses {sorted(undeclared)} '
-                               f'that its aux_loss_names does not declare')
+                               f'that its auxiliary_loss_names() (or aux_loss_names) does not declare')
             named.aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
         return result
 
