@@ -40,10 +40,10 @@ class Distillation(Interaction):
     ordinary input only passes through detached, so gradients flow back only through
     the reads. Keeps what it was given in ``seen``."""
 
-    def __init__(self, tasks, channels):
+    def __init__(self, tasks, channels, input_channels):
         super().__init__()
-        self.tasks = list(tasks)
-        self.fuse = nn.ModuleDict({t: nn.Conv2d(1 + 3 + 3 + 1, channels[t], 1) for t in tasks})
+        self.tasks, self.input_channels = list(tasks), input_channels
+        self.fuse = nn.ModuleDict({t: nn.Conv2d(sum(input_channels.values()), channels[t], 1) for t in tasks})
 
     def forward(self, features, depth, seg, normals, contours):
         self.seen = dict(features=features, depth=depth, seg=seg, normals=normals, contours=contours)
@@ -55,9 +55,9 @@ class LabelNeck(nn.Module):
     """Passes features through; keeps the labels it receives and returns a declared loss."""
     aux_loss_names = ('attention',)
 
-    def __init__(self, in_channels):
+    def __init__(self, in_channels, input_channels):
         super().__init__()
-        self.out_channels = list(in_channels)
+        self.out_channels, self.input_channels = list(in_channels), input_channels
         self.scale = nn.Parameter(torch.ones(()))
 
     def forward(self, features, labels=None):
@@ -67,6 +67,10 @@ class LabelNeck(nn.Module):
 
 class FeaturePairLoss(Loss):
     """|mean(f_d) − mean(f_s)|; keeps what it was given."""
+
+    def __init__(self, input_channels):
+        super().__init__()
+        self.input_channels = input_channels
 
     def forward(self, pred, target, valid_mask=None, f_d=None, f_s=None, labels=None):
         self.seen = dict(f_d=f_d, f_s=f_s, labels=labels)
@@ -124,8 +128,9 @@ def test_an_interaction_reads_deep_supervision_and_early_final_outputs():
     assert seen['depth'].shape == (2, 1, H, W) and seen['normals'].shape == (2, 3, H, W)
     # each head ran once: the final outputs read at boundary 1 were not computed again
     assert all(len(calls) == 1 for calls in head_calls.values())
-    # the distillation's features (not the branch's) fed depth's final stage
     assert set(seen['features']) == {'depth', 'seg'}
+    # the model told the distillation the channels of what it reads
+    assert model.interactions['distil'].input_channels == dict(depth=1, seg=3, normals=3, contours=1)
 
 
 def test_gradient_reaches_the_backbone_only_through_the_read_path():
@@ -165,6 +170,7 @@ def test_a_neck_reads_the_batch_target_in_loss_mode_only_and_returns_losses():
     data = batch(model)
     losses = model(**data, mode='loss')
     assert model.neck.labels is data['data_samples']['seg']
+    assert model.neck.input_channels == dict(labels=0)  # an H×W label map
     assert {'neck.attention', 'loss_neck.attention'} <= set(losses)
     assert losses['neck.attention'].item() > 0
     model.eval()
@@ -187,6 +193,7 @@ def test_a_loss_reads_branch_features_before_the_interactions_and_targets():
     data = batch(model)
     losses = model(**data, mode='loss')
     seen = model.losses['seg__pair'].seen
+    assert model.losses['seg__pair'].input_channels == dict(f_d=C, f_s=C, labels=0)
     assert seen['f_d'] is produced['depth'] and seen['f_s'] is produced['seg']
     assert seen['labels'] is data['data_samples']['seg']
     expected = (produced['depth'].mean() - produced['seg'].mean()).abs()
@@ -195,7 +202,7 @@ def test_a_loss_reads_branch_features_before_the_interactions_and_targets():
 
 def test_an_interaction_changing_a_feature_after_its_final_output_was_read_fails():
     class Overwrite(Interaction):
-        def __init__(self, tasks, channels):
+        def __init__(self, tasks):
             super().__init__()
 
         def forward(self, features):

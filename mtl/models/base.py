@@ -178,8 +178,11 @@ class Head(nn.Module):
     ``forward`` returns what the losses see (logits, metres, unit vectors);
     ``predict`` turns it into what the metrics see (labels, metres, probabilities).
     ``default_target`` is the sample key the head is supervised with by default.
+    ``out_channels`` is the channel count of ``forward``'s output (``None``: not declared);
+    the model passes it to components that read the output by name.
     """
     default_target: str = ''
+    out_channels: Optional[int] = None
 
     def forward(self, x: torch.Tensor, out_size: Tuple[int, int]) -> torch.Tensor:
         raise NotImplementedError
@@ -213,6 +216,13 @@ class Interaction(AuxiliaryLosses, nn.Module):
     knows. ``lr_mult`` scales the learning rate of its parameters (see
     :func:`lr_multiplier`); it may also implement :class:`TaskGated` or
     :class:`Switchable`.
+
+    Beyond its features, an interaction may read named tensors (other tasks' outputs,
+    deep-supervision outputs, branch features, batch targets; see
+    :mod:`mtl.models.named_tensors`): the config's ``inputs=dict(<kwarg>=<name>)`` passes
+    them to ``forward`` as keyword arguments, and a constructor that declares
+    ``input_channels`` receives ``{kwarg: channels}``. A neck may do the same (batch
+    targets only) and, like an interaction, return ``(features, losses)``.
     """
     lr_mult: Optional[float] = None
 
@@ -226,7 +236,9 @@ class Loss(nn.Module):
     ``valid_mask`` is a bool tensor of shape B×H×W (True = labelled pixel) computed by
     the model from the target's invalid value. A batch without any valid pixel must give
     a zero that still carries a gradient, never NaN. ``task_type`` tells uncertainty
-    weighting whether the loss is a regression or a classification likelihood.
+    weighting whether the loss is a regression or a classification likelihood. The
+    config's ``extra=dict(<kwarg>=<name>)`` passes more named tensors as keyword
+    arguments (see :mod:`mtl.models.named_tensors`).
     """
     task_type: str = 'regression'
 
@@ -315,6 +327,7 @@ class ConvHead(Head):
             in_channels = hidden_channels
         layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1))
         self.conv = nn.Sequential(*layers)
+        self.out_channels = out_channels
 
     @property
     def last_conv(self) -> nn.Conv2d:

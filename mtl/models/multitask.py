@@ -46,7 +46,7 @@ from torch import nn
 
 from mtl.models.base import TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
-from mtl.models.named_tensors import ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
+from mtl.models.named_tensors import KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
 
@@ -105,15 +105,12 @@ class MultiTaskModel(BaseModel, TaskModel):
         self.test_cfg = {'flip': False, **(test_cfg or {})}
         self.backbone = build_component(backbone, 'model.backbone') if backbone else None
         channels = list(self.backbone.out_channels) if self.backbone else [3]
-        neck, neck_inputs = split_inputs(neck)
-        self.neck = build_component(neck, 'model.neck', in_channels=channels) if neck else None
+        self.graph = ForwardGraph()
+        self.neck = self._build_reader(neck, 'model.neck', 'neck', kinds=('target',),
+                                       in_channels=channels) if neck else None
         feature_channels = list(self.neck.out_channels) if self.neck else channels
         self._build_tasks(tasks, feature_channels)
         self._build_interactions(interactions or {})
-        if self.neck:
-            self._declare_inputs('neck', self.neck, 'model.neck', neck_inputs, kinds=('target',))
-        elif neck_inputs:
-            raise ConfigError('model.neck.inputs: there is no neck to receive them')
         self._build_losses(losses or {})
         self._plan()
         names = list(self.loss_specs) + self.component_loss_names()
@@ -151,15 +148,14 @@ class MultiTaskModel(BaseModel, TaskModel):
                 target=cfg.get('target') or self.heads[task].default_target,
                 auxiliary=bool(cfg.get('auxiliary', False)), in_index=in_index,
                 deep_supervision=tuple(cfg.get('deep_supervision', ())))
+            self.graph.add_task(task, len(branch.stages), self.task_cfg[task]['deep_supervision'])
 
     def _build_interactions(self, interactions: dict) -> None:
         self.interactions = nn.ModuleDict()
         self.interaction_at: Dict[int, List[str]] = {}
-        inputs, tasks_of = {}, {}
-        for name, cfg in interactions.items():
+        for name, cfg in interactions.items():  # placed first: a reader may read what a later one changes
             key = f'model.interactions.{name}'
-            cfg, inputs[name] = split_inputs(cfg)
-            tasks, boundary = cfg.pop('tasks', None), cfg.pop('after_stage', None)
+            tasks, boundary = cfg.get('tasks'), cfg.get('after_stage')
             if not tasks or boundary is None:
                 raise ConfigError(f'{key}: needs "tasks" and "after_stage"')
             if name == 'neck':
@@ -172,22 +168,37 @@ class MultiTaskModel(BaseModel, TaskModel):
                 if not 0 <= boundary <= len(self.branches[task].stages):
                     raise ConfigError(f'{key}.after_stage={boundary}, but task "{task}" has '
                                       f'{len(self.branches[task].stages)} stages')
-            channels = {t: self.branches[t].channels_at(boundary) for t in tasks}
-            self.interactions[name] = build_component(cfg, key, tasks=list(tasks), channels=channels)
+            self.graph.place(name, boundary, tasks)
             self.interaction_at.setdefault(boundary, []).append(name)
-            tasks_of[name] = tuple(tasks)
-        self.graph = ForwardGraph({t: len(b.stages) for t, b in self.branches.items()},
-                                  {t: cfg['deep_supervision'] for t, cfg in self.task_cfg.items()},
-                                  self.interaction_at, tasks_of)
-        for name, names in inputs.items():
-            self._declare_inputs(name, self.interactions[name], f'model.interactions.{name}', names)
+        for name, cfg in interactions.items():
+            cfg = {k: v for k, v in cfg.items() if k not in ('tasks', 'after_stage')}
+            tasks, boundary = self.graph.placements[name].tasks, self.graph.placements[name].boundary
+            channels = {t: self.branches[t].channels_at(boundary) for t in tasks}
+            self.interactions[name] = self._build_reader(cfg, f'model.interactions.{name}', name,
+                                                         tasks=list(tasks), channels=channels)
 
-    def _declare_inputs(self, reader: str, module: nn.Module, key: str, names: dict, **kinds) -> None:
-        """Check a component's ``inputs`` (named tensors passed to its ``forward``)."""
-        if not isinstance(names, dict):
-            raise ConfigError(f'{key}.inputs: expected dict(<forward kwarg>=<tensor name>), got {names!r}')
-        self.graph.declare_reads(reader, key, 'inputs', names, **kinds)
-        check_accepts(module.forward, names, 1, f'{key}.inputs')
+    def _build_reader(self, cfg: dict, key: str, reader: str, kinds=KINDS, **wiring) -> nn.Module:
+        """Build a neck or an interaction whose ``inputs`` (named tensors passed to its
+        ``forward``) are checked; a constructor that declares ``input_channels`` gets
+        ``{kwarg: channels}`` of them."""
+        cfg, inputs = split_inputs(cfg)
+        if not isinstance(inputs, dict):
+            raise ConfigError(f'{key}.inputs: expected dict(<forward kwarg>=<tensor name>), got {inputs!r}')
+        reads = self.graph.declare_reads(reader, key, 'inputs', inputs, kinds)
+        module = build_component(cfg, key, input_channels=self.channels_of(reads), **wiring)
+        check_accepts(module.forward, reads, 1, f'{key}.inputs')
+        return module
+
+    def channels_of(self, reads: Dict[str, TensorName]) -> Dict[str, Optional[int]]:
+        """``{kwarg: channels}`` of named tensors: a feature's branch channels, an output's
+        ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map)."""
+        def channels(name: TensorName) -> Optional[int]:
+            if name.kind == 'target':
+                return TARGET_SPECS[name.target].channels
+            if name.kind == 'feature':
+                return self.branches[name.task].channels_at(name.boundary)
+            return self.heads[name.output].out_channels
+        return {kwarg: channels(name) for kwarg, name in reads.items()}
 
     def _build_losses(self, losses: dict) -> None:
         self.losses = nn.ModuleDict()
@@ -206,7 +217,7 @@ class MultiTaskModel(BaseModel, TaskModel):
             if target not in TARGET_SPECS:
                 raise ConfigError(f'{key}.target "{target}" is not a known target {sorted(TARGET_SPECS)}; '
                                   f'declare it with mtl.structures.register_target()')
-            self.losses[module_key(name)] = build_component(cfg, key)
+            self.losses[module_key(name)] = build_component(cfg, key, input_channels=self.channels_of(extra))
             check_accepts(self.losses[module_key(name)].forward, extra, 3, f'{key}.extra')
             self.loss_specs[name] = LossSpec(name, pred, target, extra)
 

@@ -108,20 +108,23 @@ class RunPlan(NamedTuple):
 class ForwardGraph:
     """The tensors a forward pass produces, in which order, and who reads which.
 
-    Args:
-        stages: ``{task: number of branch stages}``.
-        deep_supervision: ``{task: boundaries with a deep-supervision head}``.
-        interaction_at: ``{boundary: [interaction name, ...]}`` in the order they run.
-        interaction_tasks: ``{interaction name: the tasks it connects}``.
+    The model adds its tasks (:meth:`add_task`) and places its interactions
+    (:meth:`place`) in the order they run; readers then declare what they read.
     """
 
-    def __init__(self, stages: Mapping[str, int], deep_supervision: Mapping[str, Sequence[int]],
-                 interaction_at: Mapping[int, Sequence[str]], interaction_tasks: Mapping[str, Sequence[str]]):
-        self.stages = dict(stages)
-        self.deep_supervision = {t: tuple(b) for t, b in deep_supervision.items()}
-        self.placements = {name: Placement(boundary, index, tuple(interaction_tasks[name]))
-                           for boundary, names in interaction_at.items() for index, name in enumerate(names)}
+    def __init__(self):
+        self.stages: Dict[str, int] = {}
+        self.deep_supervision: Dict[str, Tuple[int, ...]] = {}
+        self.placements: Dict[str, Placement] = {}
         self.reads: Dict[str, Dict[str, TensorName]] = {}
+
+    def add_task(self, task: str, stages: int, deep_supervision: Sequence[int]) -> None:
+        self.stages[task], self.deep_supervision[task] = stages, tuple(deep_supervision)
+
+    def place(self, name: str, boundary: int, tasks: Sequence[str]) -> None:
+        """Place an interaction after those already placed at ``boundary``."""
+        index = sum(p.boundary == boundary for p in self.placements.values())
+        self.placements[name] = Placement(boundary, index, tuple(tasks))
 
     def declare_reads(self, reader: str, owner: str, field: str, names: Mapping[str, str],
                       kinds: Sequence[str] = KINDS) -> Dict[str, TensorName]:
