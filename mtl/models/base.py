@@ -125,7 +125,8 @@ class Switchable:
     ``TrainingStagesHook`` sets them with the stage key
     ``modes={'<module path>': {name: value}}`` (e.g. CI-Net's first stage feeds its
     scene understanding module the ground-truth affinity: ``modes = {'attention':
-    ('predicted', 'ground_truth')}``).
+    ('predicted', 'ground_truth')}``). Modes are not saved in checkpoints: the hook sets
+    them from the current iteration or epoch, so a resumed run gets them right.
     """
     modes: ClassVar[Dict[str, Tuple[str, ...]]] = {}
     _mode_values: Dict[str, str] = {}  # replaced per instance, never mutated
@@ -133,7 +134,8 @@ class Switchable:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, values in cls.modes.items():
-            if not (isinstance(values, tuple) and values and all(isinstance(v, str) for v in values)):
+            if not (isinstance(values, tuple) and values
+                    and all(isinstance(v, str) for v in values)):
                 raise TypeError(f'{cls.__name__}.modes["{name}"] must be a non-empty tuple of '
                                 f'strings (the first is the default), got {values!r}')
 
