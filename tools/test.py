@@ -11,6 +11,7 @@ import time
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
 from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
                                      save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -46,4 +47,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,6 +12,7 @@ import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks, optimizer wrap
 from mtl.engine.runner import latest_checkpoint
 from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
                                      save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -58,4 +59,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -34,6 +34,10 @@ RUNNER_KEYS = {'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_
                'find_unused_parameters', 'vis_backends', 'custom_imports'}
 
 
+KIND_NAMES = {int: 'an integer', float: 'a number', str: 'a string', bool: 'True or False',
+              list: 'a list [..]', tuple: 'a tuple (..)', dict: 'a dict'}
+
+
 def check_cfg_options(cfg: Config, options: dict) -> None:
     """An override must reach something the runner reads and keep the type of the value it
     replaces; otherwise the run would silently ignore it or fail late without the key."""
@@ -55,8 +59,9 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                 or (isinstance(old, numbers) and isinstance(value, numbers)
                     and not isinstance(value, bool)))
         if not same:
-            raise TypeError(f'--cfg-options {key}={value!r}: the config has {old!r} '
-                            f'({type(old).__name__}) there; give a {type(old).__name__}.')
+            kind = KIND_NAMES.get(type(old), type(old).__name__)
+            raise TypeError(f'--cfg-options {key}={value!r}: the config has {old!r} there; give '
+                            f'{kind} (e.g. {key}={old!r}).')
 
 
 def load_config(args) -> Config:
