@@ -1,6 +1,6 @@
 """Counts the training set's labelled pixels per class, once, for the modules that need it
-(:class:`mtl.models.base.UsesLabelCounts`, e.g. ``CrossEntropyLoss(class_weight='frequency')``,
-CI-Net's Eq. 12). No paper: framework plumbing.
+(:class:`mtl.models.base.UsesLabelCounts`, e.g. class weights from frequencies). No paper:
+framework plumbing.
 
 Before training, for each label key such a module asks for, the hook reads every sample of
 the training set *without its pipeline* (so random crops and flips do not change the

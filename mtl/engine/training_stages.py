@@ -29,8 +29,7 @@ A stage's keys:
 - ``step`` / ``gamma`` (default none / 0.1): lr × gamma every ``step`` epochs or
   iterations, counted from the start of the stage.
 - ``power`` (default none): polynomial decay within the stage, lr × (1 − t / length)^power
-  at epoch / iteration t of the stage (CI-Net's third stage: power 0.9); combines with
-  ``step``.
+  at epoch / iteration t of the stage; combines with ``step``.
 - ``loss_weights``: ``{loss name: weight}`` for the stage, handed to the model's combiner
   (``Combiner.set_stage_weights``, e.g. ``FixedWeighting``); other losses keep their
   configured weights. A combiner that cannot honour them (one that learns its weights)

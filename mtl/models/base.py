@@ -170,8 +170,8 @@ class UsesLabelCounts(abc.ABC):
 
     @abc.abstractmethod
     def label_counts_key(self) -> Optional[str]:
-        """The batch key of the labels to count (e.g. ``'seg'``), or ``None`` when this
-        instance needs no counts."""
+        """The batch key of the labels to count, or ``None`` when this instance needs no
+        counts."""
 
     @abc.abstractmethod
     def set_label_counts(self, counts: torch.Tensor) -> None:
