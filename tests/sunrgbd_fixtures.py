@@ -54,7 +54,8 @@ def write_seg_v73(path: Path, label_maps: List[np.ndarray]) -> None:
         group = f.create_group('SUNRGBD2Dseg')
         group.attrs['MATLAB_class'] = np.bytes_('struct')
         refs = f.create_group('#refs#')
-        seglabel = group.create_dataset('seglabel', shape=(len(label_maps), 1), dtype=h5py.ref_dtype)
+        seglabel = group.create_dataset('seglabel', shape=(len(label_maps), 1),
+                                        dtype=h5py.ref_dtype)
         for i, labels in enumerate(label_maps):
             ds = refs.create_dataset(f'l{i}', data=np.ascontiguousarray(labels.T))  # stored W×H
             ds.attrs['MATLAB_class'] = np.bytes_('uint16')

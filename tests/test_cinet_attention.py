@@ -147,7 +147,8 @@ def test_attention_loss_equation_4_by_hand():
     labels = torch.tensor([[0, 1]])  # A = I
     # BCE from logits: −log σ(2), −log(1 − σ(−1)), −log(1 − σ(6)), −log σ(−3)
     terms = [softplus(-2.0), softplus(-1.0), softplus(6.0), softplus(3.0)]
-    assert attention_loss(reduction='sum')(query, key, labels).item() == pytest.approx(sum(terms), rel=1e-6)
+    summed = attention_loss(reduction='sum')(query, key, labels)
+    assert summed.item() == pytest.approx(sum(terms), rel=1e-6)
     assert attention_loss()(query, key, labels).item() == pytest.approx(sum(terms) / 4, rel=1e-6)
     ignored = torch.tensor([[0, 255]])  # only the pair (0, 0) is labelled
     assert attention_loss()(query, key, ignored).item() == pytest.approx(terms[0], rel=1e-6)
@@ -157,7 +158,8 @@ def test_attention_loss_is_finite_when_saturated_and_zero_without_labels():
     query = torch.full((1, 2, 1), 100.0, requires_grad=True)
     loss = attention_loss()(query, torch.full((1, 2, 1), -100.0), torch.tensor([[0, 0]]))
     loss.backward()
-    assert torch.isfinite(loss) and loss.item() == pytest.approx(1e4) and torch.isfinite(query.grad).all()
+    assert torch.isfinite(loss) and loss.item() == pytest.approx(1e4)
+    assert torch.isfinite(query.grad).all()
     empty = attention_loss()(query, query, torch.full((1, 2), 255))
     assert empty.item() == 0 and empty.requires_grad
 

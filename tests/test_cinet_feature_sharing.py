@@ -29,7 +29,8 @@ def test_fsm_equation_5_by_hand():
     module.allocate['seg'] = nn.Conv2d(5, 2, 1, bias=False)
     with torch.no_grad():
         module.allocate['depth'].weight.copy_(torch.tensor(
-            [[1, 0, 0, 0, 1], [0, 0, 0, 2, 0], [0, 0, 0, 0, 0]], dtype=torch.float).view(3, 5, 1, 1))
+            [[1, 0, 0, 0, 1], [0, 0, 0, 2, 0], [0, 0, 0, 0, 0]],
+            dtype=torch.float).view(3, 5, 1, 1))
         module.allocate['seg'].weight.copy_(torch.tensor(
             [[1, 1, 1, 0, 0], [0, 0, 0, 0, -1]], dtype=torch.float).view(2, 5, 1, 1))
     d = torch.tensor([1.0, 2.0, 3.0]).view(1, 3, 1, 1)
@@ -42,7 +43,8 @@ def test_fsm_equation_5_by_hand():
 
 def test_fsm_shares_a_wide_context_through_separable_convolutions():
     module = fsm(zero_init=False, levels=2).eval()
-    convs = [m for m in module.shared.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)]
+    convs = [m for m in module.shared.modules()
+             if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)]
     assert convs and all(c.groups == c.in_channels for c in convs)  # depthwise
     d = torch.randn(1, 3, 16, 16, requires_grad=True)
     s = torch.randn(1, 2, 16, 16)

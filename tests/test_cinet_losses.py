@@ -60,8 +60,8 @@ def test_consistency_makes_eight_comparisons_per_pixel():
         for x in range(5):
             for dy, dx in ((0, 1), (0, -1), (0, 2), (0, -2), (1, 0), (-1, 0), (2, 0), (-2, 0)):
                 if 0 <= y + dy < 5 and 0 <= x + dx < 5:
-                    sim = [torch.exp(-0.5 * (f[0, :, y, x] - f[0, :, y + dy, x + dx]).square().mean())
-                           for f in (f_d, f_s)]
+                    sim = [torch.exp(-0.5 * (f[0, :, y, x] - f[0, :, y + dy, x + dx])
+                                     .square().mean()) for f in (f_d, f_s)]
                     by_hand += float((sim[0] - sim[1]).abs())
     assert total.item() == pytest.approx(by_hand, rel=1e-5)
 
@@ -133,8 +133,8 @@ def test_depth_normal_by_hand_between_two_planes():
     # n = (−0.1, −0.2, 1), ñ = (0, 0, 1): 1 − 1/√1.05 at every one of the 3×4 pixels
     expected = 1 - 1 / math.sqrt(1.05)
     assert loss(plane(0, 0, 2.0), plane(0.1, 0.2, 1.0)).item() == pytest.approx(expected, rel=1e-5)
-    assert build('DepthNormalLoss', reduction='sum')(plane(0, 0, 2.0), plane(0.1, 0.2, 1.0)).item() \
-        == pytest.approx(12 * expected, rel=1e-5)
+    summed = build('DepthNormalLoss', reduction='sum')(plane(0, 0, 2.0), plane(0.1, 0.2, 1.0))
+    assert summed.item() == pytest.approx(12 * expected, rel=1e-5)
     valid = torch.ones(1, 4, 5, dtype=torch.bool)
     valid[0, 0, 0] = False  # drops the normal at (0, 0) only
     target = plane(0.1, 0.2, 1.0)

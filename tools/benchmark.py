@@ -158,7 +158,8 @@ def bench_attention(args) -> dict:
                 row[f'{name}_mib'] = queue.get()
                 child.join()
         rows.append(row)
-        print('  '.join(f'{k}={v:.1f}' if isinstance(v, float) else f'{k}={v}' for k, v in row.items()))
+        print('  '.join(f'{k}={v:.1f}' if isinstance(v, float) else f'{k}={v}'
+                        for k, v in row.items()))
     return dict(benchmark='attention', device=args.device, batch=args.batch, channels=args.channels,
                 chunk=args.chunk, rows=rows)
 

@@ -11,6 +11,6 @@
 no_sharing = dict(_delete_=True)
 lsu_interactions = dict(
     _delete_=True,
-    **{f'lsu{k}': dict(type='LateralSharingUnit', mode='conv', tasks=('depth', 'seg'), after_stage=k)
-       for k in (1, 2, 3)})
+    **{f'lsu{k}': dict(type='LateralSharingUnit', mode='conv', tasks=('depth', 'seg'),
+                       after_stage=k) for k in (1, 2, 3)})
 without_consistency = dict(weights={'seg.consistency': 0.0})

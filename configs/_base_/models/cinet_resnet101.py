@@ -5,7 +5,8 @@
 # decoders (a 1x1 reduction 2048->512, then three x2 up-projections 512->256->128->64, 1/8 -> 1/1);
 # a feature sharing module before each up-sampling block (boundaries 1, 2, 3); the consistency
 # loss on the decoders' last features (boundary 4). Eq. 13:
-#   L = L_att + a (L_berhu + l L_pair + m L_norm) + b L_con + g L_seg,  (a, b, g, l, m) = (1, 5, 0.3, 1, 5)
+#   L = L_att + a (L_berhu + l L_pair + m L_norm) + b L_con + g L_seg,
+#   (a, b, g, l, m) = (1, 5, 0.3, 1, 5)
 # as fixed weights of the named losses (unlisted ones weigh 1: L_att, L_berhu, L_pair).
 # The top config sets the class count (seg head) and the depth range (depth head).
 decoder = dict(type='UpConvDecoder', channels=(512, 256, 128, 64))

@@ -26,7 +26,8 @@ sunrgbd_stages = [dict(s, length=n, lr={'backbone': lr / 10, '': lr})
 # SynthRooms, CPU-sized (iterations; from scratch, so one lr for every layer): the paper's
 # 3 : 2 : 2 split of the budget and its 3 : 1 : 1 learning rates, scaled up for SGD from scratch.
 synthrooms_plan = ((40, 3e-2), (25, 1e-2), (25, 1e-2))
-synthrooms_stages = [dict(s, length=n, lr={'': lr}) for s, (n, lr) in zip(with_sum, synthrooms_plan)]
+synthrooms_stages = [dict(s, length=n, lr={'': lr})
+                     for s, (n, lr) in zip(with_sum, synthrooms_plan)]
 synthrooms_stages_without_sum = [dict(s, length=n, lr={'': lr})
                                  for s, (n, lr) in zip(without_sum, synthrooms_plan)]
 

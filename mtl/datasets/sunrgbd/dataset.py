@@ -80,7 +80,8 @@ class SUNRGBDDataset(Dataset):
         if classes and len(classes) != NUM_CLASSES:
             raise ValueError(f'SUN RGB-D has {NUM_CLASSES} classes, metainfo names {len(classes)}.')
         from mmengine.dataset import Compose
-        self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline])
+        self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t
+                                 for t in pipeline])
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -98,11 +99,11 @@ class SUNRGBDDataset(Dataset):
         shape = img.shape[:2]
         for name, array in (('depth', depth), ('labels', labels)):
             if array.shape != shape:
-                raise ValueError(f'SUN RGB-D frame {frame["dir"]}: {name} of size {array.shape} for '
-                                 f'an image of {shape}.')
+                raise ValueError(f'SUN RGB-D frame {frame["dir"]}: {name} of size {array.shape} '
+                                 f'for an image of {shape}.')
         if labels.max(initial=0) > NUM_CLASSES:
-            raise ValueError(f'SUN RGB-D frame {frame["dir"]}: label {int(labels.max())} is not one '
-                             f'of the 37 classes of SUNRGBD2Dseg.mat.')
+            raise ValueError(f'SUN RGB-D frame {frame["dir"]}: label {int(labels.max())} is not '
+                             f'one of the 37 classes of SUNRGBD2Dseg.mat.')
         seg = labels.astype(np.int64) - 1
         seg[labels == 0] = IGNORE_INDEX
         return {
@@ -114,4 +115,5 @@ class SUNRGBDDataset(Dataset):
         }
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(split={self.split!r}, samples={len(self)}, depth={self.depth_dir})'
+        return (f'{type(self).__name__}(split={self.split!r}, samples={len(self)}, '
+                f'depth={self.depth_dir})')

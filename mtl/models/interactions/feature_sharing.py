@@ -82,14 +82,16 @@ class FeatureSharingModule(Interaction):
         super().__init__()
         tasks = list(tasks)
         if len(tasks) < 2 or len(set(tasks)) != len(tasks):
-            raise ValueError(f'A feature sharing module connects at least two distinct tasks, got {tasks}')
+            raise ValueError(f'A feature sharing module connects at least two distinct tasks, '
+                             f'got {tasks}')
         if levels < 0:
             raise ValueError(f'levels must be >= 0, got {levels}')
         widths = [channels[t] for t in tasks]
         hidden_channels = hidden_channels or max(widths)
         self.tasks, self.lr_mult = tasks, lr_mult
         self.shared = SeparableEncoderDecoder(sum(widths), hidden_channels, levels)
-        self.allocate = nn.ModuleDict({t: nn.Conv2d(hidden_channels, w, 1) for t, w in zip(tasks, widths)})
+        self.allocate = nn.ModuleDict({t: nn.Conv2d(hidden_channels, w, 1)
+                                       for t, w in zip(tasks, widths)})
         if zero_init:
             for conv in self.allocate.values():
                 nn.init.zeros_(conv.weight)

@@ -58,7 +58,8 @@ class AttentionLoss(nn.Module):
                  ignore_index: int = IGNORE_INDEX):
         super().__init__()
         if chunk_size is not None and chunk_size < 1:
-            raise ValueError(f'chunk_size must be a positive number of rows or None, got {chunk_size}')
+            raise ValueError(f'chunk_size must be a positive number of rows or None, '
+                             f'got {chunk_size}')
         if reduction not in REDUCTIONS:
             raise ValueError(f'reduction must be one of {REDUCTIONS}, got "{reduction}"')
         self.chunk_size, self.reduction, self.ignore_index = chunk_size, reduction, ignore_index

@@ -87,7 +87,8 @@ class ConsistencyLoss(Loss):
                              "extra=dict(f_d='feature:<task>@<k>', f_s='feature:<task>@<k>')")
         labels = resize_labels(target, f_d.shape[-2:])
         total, count = f_d.new_zeros(()), 0
-        for (dy, dx), sim_d, sim_s in zip(OFFSETS, self.similarity(f_d, 0), self.similarity(f_s, 1)):
+        pairs = zip(OFFSETS, self.similarity(f_d, 0), self.similarity(f_s, 1))
+        for (dy, dx), sim_d, sim_s in pairs:
             a, b = neighbour_pairs(labels, dy, dx)
             labelled = (a != self.ignore_index) & (b != self.ignore_index)
             psi = labelled & (a != b)

@@ -74,8 +74,8 @@ class CrossEntropyLoss(Loss, UsesLabelCounts):
         """The class weights for logits with ``pred.shape[1]`` classes."""
         if self.class_weight is None:
             if self.from_frequency:
-                raise RuntimeError('class_weight="frequency" needs the training set\'s label counts: '
-                                   'add dict(type="LabelCountsHook") to custom_hooks.')
+                raise RuntimeError('class_weight="frequency" needs the training set\'s label '
+                                   'counts: add dict(type="LabelCountsHook") to custom_hooks.')
             return None
         weight = self.class_weight.to(pred.device)
         if self.from_frequency and len(weight) < pred.shape[1]:  # classes never seen: N_c = 0

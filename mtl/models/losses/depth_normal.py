@@ -48,6 +48,6 @@ class DepthNormalLoss(Loss):
         mask = None
         if valid_mask is not None:
             mask = valid_mask[:, :-1, :-1] & valid_mask[:, :-1, 1:] & valid_mask[:, 1:, :-1]
-        if self.reduction == 'sum':
-            return (1 - cosine).masked_fill(~mask, 0).sum() if mask is not None else (1 - cosine).sum()
-        return masked_mean(1 - cosine, mask)
+        if self.reduction == 'mean':
+            return masked_mean(1 - cosine, mask)
+        return (1 - cosine).masked_fill(~mask, 0).sum() if mask is not None else (1 - cosine).sum()

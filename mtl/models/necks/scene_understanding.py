@@ -89,7 +89,8 @@ class SceneUnderstandingModule(Switchable, AuxiliaryLosses, nn.Module):
         super().__init__()
         self.in_channels = list(in_channels)
         if not -len(self.in_channels) <= in_index < len(self.in_channels):
-            raise ValueError(f'in_index={in_index}, but there are {len(self.in_channels)} feature levels')
+            raise ValueError(f'in_index={in_index}, but there are {len(self.in_channels)} '
+                             f'feature levels')
         if checkpoint and chunk_size is None:
             raise ValueError('checkpoint=True recomputes row blocks: set chunk_size as well')
         channels = self.in_channels[in_index]
