@@ -17,8 +17,8 @@ from PIL import Image
 from torch.nn import functional as F
 
 import mtl.engine  # noqa: F401  (safe checkpoint loading)
-from mtl.engine.show_results import render_map
 from mtl.registry import MODELS
+from mtl.visualization.colormaps import render_map
 
 
 def parse_args():

@@ -1,5 +1,5 @@
 """MultiTaskModel: wires backbone, neck, task branches, interactions, heads, losses and
-a loss combiner, as configured (see DESIGN.md, "Data flow").
+a loss combiner, as configured. No paper: the framework's wiring, no equation applies.
 
 Config shape::
 

@@ -1,4 +1,8 @@
-"""Pixel-wise cross-entropy with an ignore index and optional class weights."""
+"""Pixel-wise cross-entropy with an ignore index and optional class weights.
+
+No paper: the standard multi-class cross-entropy, as ``torch.nn.functional.cross_entropy``
+defines it.
+"""
 from typing import Optional, Sequence
 
 import torch
