@@ -30,12 +30,13 @@ import torch
 from mmengine.dataset import Compose
 from torch.utils.data import Dataset
 
+from mtl.datasets.image_files import read_image
 from mtl.datasets.kitti.index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
                                       index_annotated, index_split_list, index_test,
                                       index_val_selection)
 from mtl.datasets.kitti.io import (as_intrinsics, frame_shape_check, optional_path,
                                    read_cam_to_cam_intrinsics, read_depth_png,
-                                   read_intrinsics_txt, read_rgb)
+                                   read_intrinsics_txt)
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
 
@@ -160,7 +161,7 @@ class KITTIDepthDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         record = self.records[index]
-        img = read_rgb(record.img_path)
+        img = read_image(record.img_path)
         meta = dict(sample_id=record.sample_id, intrinsics=self._intrinsics(record),
                     ori_shape=tuple(img.shape[:2]), img_path=record.img_path)
         meta.update({key: getattr(record, key) for key in ('drive', 'camera', 'depth_path')

@@ -26,6 +26,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
+from mtl.datasets.image_files import depth_from_png, read_image
 from mtl.datasets.nyud2.mat import source_fingerprint
 
 FORMAT = 'mtl-nyud2-prepared'
@@ -87,12 +88,12 @@ def write_png(path: Path, array: np.ndarray) -> None:
 
 
 def read_png(path: Path, rgb: bool = False) -> np.ndarray:
-    import cv2
-    flags = cv2.IMREAD_COLOR if rgb else cv2.IMREAD_UNCHANGED
-    array = cv2.imread(str(path), flags)
-    if array is None:
-        raise PreparedLayoutError(f'{path} is missing or cannot be decoded. {RERUN}')
-    return np.ascontiguousarray(array[..., ::-1]) if rgb else array
+    """:func:`mtl.datasets.image_files.read_image`, refusing a missing or undecodable file as a
+    damaged prepared layout."""
+    try:
+        return read_image(path, rgb)
+    except FileNotFoundError as error:
+        raise PreparedLayoutError(f'{error} {RERUN}') from None
 
 
 def read_frame(root: Path, index: int, depth_type: str = 'filled'
@@ -100,9 +101,10 @@ def read_frame(root: Path, index: int, depth_type: str = 'filled'
     """(RGB uint8 H×W×3, depth float32 H×W metres, raw labels uint16 H×W) of one frame."""
     root = Path(root)
     rgb = read_png(root / frame_file('rgb', index), rgb=True)
-    depth_mm = read_png(root / frame_file(DEPTH_KINDS[depth_type], index))
+    depth_path = root / frame_file(DEPTH_KINDS[depth_type], index)
+    depth = depth_from_png(read_png(depth_path), DEPTH_SCALE, depth_path, 'prepared depth PNG')
     labels = read_png(root / frame_file('label', index))
-    return rgb, depth_mm.astype(np.float32) / DEPTH_SCALE, labels
+    return rgb, depth, labels
 
 
 def manifest_entries(root: Path, rels: Iterable[str]) -> Dict[str, list]:
