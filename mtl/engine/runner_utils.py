@@ -21,12 +21,18 @@ def add_common_args(parser) -> None:
                         help='job launcher for distributed runs')
 
 
+def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """The config file at ``path`` with the ``--cfg-options`` overrides merged in."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Config file "{path}" does not exist (see configs/).')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def load_config(args) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file "{args.config}" does not exist (see configs/).')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('work_dirs', name)
     cfg.launcher = args.launcher
