@@ -30,7 +30,7 @@ import torch
 from mmengine.dataset import Compose
 from torch.utils.data import Dataset
 
-from mtl.datasets.image_files import read_image
+from mtl.datasets.image_io import read_rgb
 from mtl.datasets.kitti.index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
                                       index_annotated, index_split_list, index_test,
                                       index_val_selection)
@@ -161,7 +161,7 @@ class KITTIDepthDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         record = self.records[index]
-        img = read_image(record.img_path)
+        img = read_rgb(record.img_path)
         meta = dict(sample_id=record.sample_id, intrinsics=self._intrinsics(record),
                     ori_shape=tuple(img.shape[:2]), img_path=record.img_path)
         meta.update({key: getattr(record, key) for key in ('drive', 'camera', 'depth_path')

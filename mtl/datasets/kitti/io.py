@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from mtl.datasets import image_files
+from mtl.datasets import image_io
 from mtl.datasets.bts_list import SplitEntry, read_bts_list
 
 PathLike = Union[str, Path]
@@ -26,7 +26,7 @@ KITTI_DEPTH_SCALE = 256.0
 
 def read_depth_png(path: PathLike) -> np.ndarray:
     """Read a KITTI depth PNG as float32 metres (H×W), 0 where there is no measurement."""
-    return image_files.read_depth_png(
+    return image_io.read_depth_png(
         path, KITTI_DEPTH_SCALE, 'KITTI depth PNG',
         hint='Use the ground-truth files of data_depth_annotated.zip or depth_selection.zip, '
              'not a colour or 8-bit visualisation of them.')

@@ -26,7 +26,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-from mtl.datasets.image_files import depth_from_png, read_image
+from mtl.datasets.image_io import read_depth_png, read_label_map, read_rgb
 from mtl.datasets.nyud2.mat import source_fingerprint
 
 FORMAT = 'mtl-nyud2-prepared'
@@ -87,23 +87,17 @@ def write_png(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def read_png(path: Path, rgb: bool = False) -> np.ndarray:
-    """:func:`mtl.datasets.image_files.read_image`, refusing a missing or undecodable file as a
-    damaged prepared layout."""
-    try:
-        return read_image(path, rgb)
-    except FileNotFoundError as error:
-        raise PreparedLayoutError(f'{error} {RERUN}') from None
-
-
 def read_frame(root: Path, index: int, depth_type: str = 'filled'
                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(RGB uint8 H×W×3, depth float32 H×W metres, raw labels uint16 H×W) of one frame."""
+    """(RGB uint8 H×W×3, depth float32 H×W metres, raw labels int64 H×W) of one frame."""
     root = Path(root)
-    rgb = read_png(root / frame_file('rgb', index), rgb=True)
-    depth_path = root / frame_file(DEPTH_KINDS[depth_type], index)
-    depth = depth_from_png(read_png(depth_path), DEPTH_SCALE, depth_path, 'prepared depth PNG')
-    labels = read_png(root / frame_file('label', index))
+    try:
+        rgb = read_rgb(root / frame_file('rgb', index))
+        depth = read_depth_png(root / frame_file(DEPTH_KINDS[depth_type], index), DEPTH_SCALE,
+                               'prepared depth PNG')
+        labels = read_label_map(root / frame_file('label', index))
+    except (FileNotFoundError, ValueError) as error:
+        raise PreparedLayoutError(f'{error} {RERUN}') from None
     return rgb, depth, labels
 
 
