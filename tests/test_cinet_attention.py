@@ -83,12 +83,16 @@ def test_sum_ground_truth_mode_uses_the_ideal_affinity():
     assert torch.allclose(y[0][0, :, 0], torch.tensor([[5.0, 7.0], [3.0, 0.0]]))
     different = torch.tensor([[[0, 1]]])
     assert torch.allclose(module([X], labels=different)[0][0], 2 * X)  # A = I: Y = V + X
-    # without labels (predict mode) it falls back to its own attention
+    # without labels at inference it falls back to its own attention
+    module.eval()
     module.set_mode('attention', 'predicted')
     predicted = module([X])[0]
     module.set_mode('attention', 'ground_truth')
     assert torch.equal(module([X])[0], predicted)
     assert set(losses) == {'attention'}
+    module.train()  # but training on it without labels is a configuration mistake
+    with pytest.raises(ValueError, match="inputs=dict\\(labels='target"):
+        module([X])
 
 
 def test_sum_modes_are_declared_and_checked():

@@ -18,8 +18,9 @@ Mode ``attention`` (switched by a training stage, §4.2):
 
 - ``'predicted'`` (default): Y = Ã V + X;
 - ``'ground_truth'``: Y = A V + X with the ideal affinity of the batch's labels (teacher
-  forcing, CI-Net's first training stage). Without labels (predict mode) the module uses
-  its own Ã: at inference there is no ground truth.
+  forcing, CI-Net's first training stage). In eval mode without labels (validation,
+  testing) the module uses its own Ã: at inference there is no ground truth. In training
+  mode without labels it raises (a forgotten ``inputs`` would otherwise silently train on Ã).
 
 Readings:
 
@@ -138,6 +139,11 @@ class SceneUnderstandingModule(Switchable, AuxiliaryLosses, nn.Module):
         value = self.value(x).flatten(2).transpose(1, 2)  # (B, N, C)
         flat_labels = resize_labels(labels, (h, w)).flatten(1) if labels is not None else None
         teacher = flat_labels if self.get_mode('attention') == 'ground_truth' else None
+        if self.training and teacher is None and self.get_mode('attention') == 'ground_truth':
+            raise ValueError('SceneUnderstandingModule is in mode attention="ground_truth" for '
+                             'training but received no labels: declare them in the config, '
+                             "model.neck.inputs=dict(labels='target:<label key>'), and train on "
+                             'batches that carry them.')
         context = self.attend(query, key, value, teacher)
         if self.normalize:
             context = context / (h * w)
