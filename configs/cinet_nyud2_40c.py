@@ -11,6 +11,16 @@ _base_ = [
 
 model = dict(tasks=dict(seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
 
+# CI-Net's augmentation (Sec. 4.2): rotation, scaling with a crop, flip, colour jitter, after
+# the NYU base's border crop and half-resolution resize.
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='Crop', box=(8, 10, 473, 630)),
+    dict(type='Resize', size=(240, 320)),
+    dict(type='RandomRotation', max_degrees=5.0),
+    dict(type='RandomScaleCrop', scale=(1.0, 1.5)),
+    dict(type='RandomHorizontalFlip', prob=0.5),
+    dict(type='ColorJitter', range=(0.8, 1.2)),
+]))
 train_cfg = dict(max_epochs=700)  # 300 + 200 + 200
 # LabelCountsHook: the class weights of Eq. 12 from the training set's labels (cached)
 checks = [dict(type='TargetCheckHook'), dict(type='LabelCountsHook')]
