@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
 from mtl.registry import DATASETS, MODELS
+from nyud2_fixtures import make_nyu_root
 from sunrgbd_fixtures import write_release
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
@@ -94,8 +95,10 @@ class ModeProbe(Hook):
                              weights['seg.consistency']))
 
 
-def tiny_sunrgbd_cfg(root: Path, work_dir: Path, max_epochs: int = 3) -> Config:
-    cfg = load('cinet_sunrgbd.py')
+def tiny_cfg(name: str, root: Path, work_dir: Path, counted: dict) -> Config:
+    """The config ``name`` shrunk to the tiny fixtures at ``root``: a tiny backbone and
+    decoders, one epoch per stage, 32×48 images without augmentation."""
+    cfg = load(name)
     cfg.model.backbone.update(model_name='test_resnet', pretrained=False)
     for task in ('depth', 'seg'):
         cfg.model.tasks[task].branch.channels = (8, 8, 8, 8)
@@ -105,16 +108,18 @@ def tiny_sunrgbd_cfg(root: Path, work_dir: Path, max_epochs: int = 3) -> Config:
     for stage in hook['stages']:
         stage['length'] = 1
     cfg.custom_hooks = [dict(type='LabelCountsHook', cache_dir=str(work_dir / 'counts'),
-                             dataset=dict(type='SUNRGBDDataset', data_root=str(root))), hook]
-    cfg.train_cfg.update(max_epochs=max_epochs, val_interval=max_epochs)
-    resize = [dict(type='Resize', size=(32, 48))]
+                             dataset=dict(counted, data_root=str(root))), hook]
+    cfg.train_cfg.update(max_epochs=3, val_interval=3)
     cfg.train_dataloader.update(batch_size=2, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.sampler.shuffle = False
-    cfg.train_dataloader.dataset.update(data_root=str(root), pipeline=resize)
+    cfg.train_dataloader.dataset.update(data_root=str(root),
+                                        pipeline=[dict(type='Resize', size=(32, 48))])
     cfg.val_dataloader.update(num_workers=0, persistent_workers=False)
     cfg.val_dataloader.dataset.update(data_root=str(root),
                                       pipeline=[dict(type='Resize', size=(32, 48), img_only=True)])
     cfg.test_dataloader = cfg.val_dataloader
+    cfg.val_evaluator[0].pop('crop', None)  # NYU's Eigen crop is for 480×640 frames
+    cfg.test_evaluator = cfg.val_evaluator
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=5)
     cfg.work_dir, cfg.log_level = str(work_dir), 'WARNING'
     return cfg
@@ -129,8 +134,9 @@ def make_runner(cfg: Config, **overrides) -> Runner:
 
 def test_sunrgbd_config_trains_tests_and_resumes_on_tiny_fixtures(tmp_path):
     root = write_release(tmp_path / 'sunrgbd')
+    counted = dict(type='SUNRGBDDataset')
     probe = ModeProbe()
-    cfg = tiny_sunrgbd_cfg(root, tmp_path / 'straight')
+    cfg = tiny_cfg('cinet_sunrgbd.py', root, tmp_path / 'straight', counted)
     straight = make_runner(cfg, custom_hooks=[*cfg.custom_hooks, probe])
     straight.train()
     # stage 1: ground-truth attention, no L_att nor L_con; stage 2: L_att; stage 3: all
@@ -140,8 +146,21 @@ def test_sunrgbd_config_trains_tests_and_resumes_on_tiny_fixtures(tmp_path):
     assert straight.model.losses['seg__ce'].class_weight is not None  # Eq. 12's weights
     metrics = straight.test()
     assert 0 <= metrics['seg/miou'] <= 1 and metrics['depth/abs_rel'] > 0
-    resumed = make_runner(tiny_sunrgbd_cfg(root, tmp_path / 'resumed'), resume=True,
-                          load_from=str(tmp_path / 'straight' / 'epoch_2.pth'))
+    resumed = make_runner(tiny_cfg('cinet_sunrgbd.py', root, tmp_path / 'resumed', counted),
+                          resume=True, load_from=str(tmp_path / 'straight' / 'epoch_2.pth'))
     resumed.train()
     final, again = dict(straight.model.named_parameters()), dict(resumed.model.named_parameters())
     assert all(torch.allclose(final[n], again[n], atol=1e-6) for n in final)
+
+
+def test_nyud2_config_trains_and_tests_on_tiny_fixtures(tmp_path, shared_data):
+    root = make_nyu_root(tmp_path / 'nyud2', shared_data)
+    cfg = tiny_cfg('cinet_nyud2_40c.py', root, tmp_path / 'run',
+                   dict(type='NYUDv2Dataset', num_classes=40))
+    runner = make_runner(cfg)
+    before = {n: p.detach().clone() for n, p in runner.model.named_parameters()}
+    runner.train()
+    after = dict(runner.model.named_parameters())
+    for part in ('backbone', 'neck', 'branches.depth', 'branches.seg', 'interactions'):
+        assert any(not torch.equal(before[n], after[n]) for n in before if n.startswith(part)), part
+    assert runner.test()['depth/abs_rel'] > 0
