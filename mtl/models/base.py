@@ -4,8 +4,12 @@ Each component kind is one abstract class here; a new component subclasses it in
 own file and registers itself in ``MODELS``. The model passes wiring information
 (``in_channels``, ``channels``, ``tasks``) as build arguments, so configs only give
 what is the component's own choice.
+
+Components that restate a dataset value (a class count, a depth range) declare it with
+``dataset_values()``, so that ``DatasetMetaCheckHook`` can hold them to the dataset's
+``metainfo`` before the first iteration (keys: ``mtl.structures.DATASET_VALUE_KEYS``).
 """
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -69,6 +73,11 @@ class Head(nn.Module):
         """Average an output with the output for the mirrored input."""
         return (output + self.unflip(flipped_output)) / 2
 
+    def dataset_values(self) -> Dict[str, Any]:
+        """The dataset values this head was built for, keyed by
+        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. ``{'num_classes': 40}``); none by default."""
+        return {}
+
 
 class Interaction(nn.Module):
     """A cross-task plugin at a stage boundary: ``{task: feature} -> {task: feature}``.
@@ -94,6 +103,11 @@ class Loss(nn.Module):
     weighting whether the loss is a regression or a classification likelihood.
     """
     task_type: str = 'regression'
+
+    def dataset_values(self) -> Dict[str, Any]:
+        """The dataset values this loss was built for, keyed by
+        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. ``{'max_depth': 10.0}``); none by default."""
+        return {}
 
 
 class Combiner(nn.Module):

@@ -28,6 +28,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from mtl.models.base import Head, Loss
 from mtl.models.builder import ConfigError, build_component
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
@@ -169,6 +170,20 @@ class MultiTaskModel(BaseModel):
 
     def loss_types(self) -> Dict[str, str]:
         return {name: self.losses[module_key(name)].task_type for name in self.loss_specs}
+
+    def dataset_values(self) -> Dict[str, dict]:
+        """``{config key: {value key: value}}``: the dataset values (class count, depth
+        range, see ``mtl.models.base.DATASET_VALUE_KEYS``) that heads and losses were
+        built with, for ``DatasetMetaCheckHook`` to compare with the dataset's metainfo."""
+        found = {}
+        for output, head in self.heads.items():
+            if isinstance(head, Head) and head.dataset_values():
+                found[f'model.tasks.{output.split("@")[0]}.head'] = head.dataset_values()
+        for name in self.loss_specs:
+            loss = self.losses[module_key(name)]
+            if isinstance(loss, Loss) and loss.dataset_values():
+                found[f'model.losses["{name}"]'] = loss.dataset_values()
+        return found
 
     def required_targets(self) -> Dict[str, str]:
         """``{loss name: target key}``: what the dataset must provide."""
