@@ -8,16 +8,16 @@ import argparse
 import os.path as osp
 import time
 
-from mmengine.runner import Runner
-
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
-from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
+                                     save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_common_args(parser)
-    parser.add_argument('--checkpoint', required=True, help='checkpoint file to evaluate')
+    parser.add_argument('--checkpoint', required=True, help='checkpoint file or URL to evaluate')
     parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
     parser.add_argument('--show-dir', help='write colourised predictions here')
     parser.add_argument('--tta', choices=['none', 'flip'],
@@ -27,7 +27,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
@@ -37,7 +37,7 @@ def main():
     if args.show_dir:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
             type='ShowResultsHook', out_dir=args.show_dir)]
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
     save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
@@ -46,4 +46,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

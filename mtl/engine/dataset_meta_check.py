@@ -12,7 +12,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mtl.evaluation._dataset_meta import DatasetValuesMetric
-from mtl.models.multitask import MultiTaskModel
+from mtl.models.base import TaskModel
 from mtl.registry import HOOKS
 from mtl.structures import metainfo_values
 
@@ -73,7 +73,7 @@ class DatasetMetaCheckHook(Hook):
     @staticmethod
     def _model_problems(runner, dataset, dataset_key: str) -> List[str]:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not isinstance(model, MultiTaskModel):
+        if not isinstance(model, TaskModel):
             return []
         return disagreements(model.dataset_values(), getattr(dataset, 'metainfo', None),
                              dataset_key)

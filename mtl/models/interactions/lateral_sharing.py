@@ -23,31 +23,26 @@ starts as that value times the identity when its widths match, zero otherwise). 
 default 0 / 0 makes a new unit exactly the identity, so a model with LSUs starts as
 the model without them. Every unit owns its weights (the paper does not tie them).
 
-Partial supervision (supplement §8): :meth:`set_task_presence` takes, per task, a
-boolean per sample (``PartialSupervisionHook`` sets it before each training step).
+Partial supervision (supplement §8): the unit is ``TaskGated``; ``set_task_presence``
+takes, per task, a boolean per sample (``PartialSupervisionHook`` sets it before each
+training step).
 A cross term ``W_ij(x_j)`` then uses ``x_j`` detached for the samples that lack task
-``j``'s target, so those samples send no gradient into task ``j``'s branch.
+``j``'s target (``TaskGated.detach_absent``), so those samples send no gradient into task
+``j``'s branch.
 """
 from typing import Dict, Mapping, Optional, Sequence
 
 import torch
 from torch import nn
 
-from mtl.models.base import Interaction
+from mtl.models.base import Interaction, TaskGated
 from mtl.registry import MODELS
 
 MODES = ('scalar', 'channel', 'conv')
 
 
-def gate_gradient(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """``x`` unchanged in value; its gradient is kept for samples where ``keep`` (B,) is
-    True and exactly zero elsewhere."""
-    keep = keep.to(device=x.device, dtype=x.dtype).view(-1, *([1] * (x.dim() - 1)))
-    return keep * x + (1 - keep) * x.detach()
-
-
 @MODELS.register_module()
-class LateralSharingUnit(Interaction):
+class LateralSharingUnit(Interaction, TaskGated):
     """See the module docstring.
 
     Args:
@@ -74,7 +69,6 @@ class LateralSharingUnit(Interaction):
             raise ValueError(f'mode="{mode}" mixes features of equal width only, got '
                              f'{dict(zip(tasks, widths))}; use mode="conv" for different widths')
         self.tasks, self.mode, self.lr_mult = tasks, mode, lr_mult
-        self.task_presence: Optional[Dict[str, torch.Tensor]] = None
         n = len(tasks)
         init = torch.full((n, n), float(init_cross))
         init.fill_diagonal_(float(init_self))
@@ -95,28 +89,15 @@ class LateralSharingUnit(Interaction):
                 conv.weight[:, :, 0, 0] = value * torch.eye(out_channels)
         return conv
 
-    def set_task_presence(self, presence: Optional[Mapping[str, torch.Tensor]]) -> None:
-        """``{task: bool tensor (B,)}`` for the next forward passes, or ``None`` (all present)."""
-        self.task_presence = dict(presence) if presence is not None else None
-
     def _share(self, i: int, j: int, x: torch.Tensor) -> torch.Tensor:
         """``W_ij(x)``."""
         if self.mode == 'conv':
             return self.convs[i * len(self.tasks) + j](x)
         return self.weight[i, j].view(1, -1, 1, 1) * x
 
-    def _cross_input(self, task: str, x: torch.Tensor) -> torch.Tensor:
-        present = (self.task_presence or {}).get(task)
-        if present is None or bool(present.all()):
-            return x
-        if present.numel() != x.shape[0]:
-            raise ValueError(f'task presence for "{task}" has {present.numel()} samples, the '
-                             f'feature batch has {x.shape[0]}')
-        return gate_gradient(x, present)
-
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         x = [features[t] for t in self.tasks]
-        cross = [self._cross_input(t, f) for t, f in zip(self.tasks, x)]
+        cross = [self.detach_absent(t, f) for t, f in zip(self.tasks, x)]
         out = {}
         for i, task in enumerate(self.tasks):
             shared = sum(self._share(i, j, x[j] if j == i else cross[j]) for j in range(len(x)))
