@@ -159,7 +159,7 @@ def test_delta_thresholds_are_exactly_1_25_powers(direction):
     ratios = [t * f for t in (1.25, 1.25 ** 2, 1.25 ** 3) for f in (1 - 1e-3, 1 + 1e-3)]
     gt = 2.0
     pred = [gt * r if direction == 'over' else gt / r for r in ratios]
-    m = evaluate(DepthMetric(), [sample([pred], [[gt] * len(pred)])])
+    m = evaluate(DepthMetric(**NYU), [sample([pred], [[gt] * len(pred)])])
     # below 1.25: 1 of 6; below 1.5625: 3 of 6 (1.25 ± ε and 1.5625 − ε); below 1.953: 5 of 6
     assert m['delta1'] == pytest.approx(1 / 6)
     assert m['delta2'] == pytest.approx(3 / 6)

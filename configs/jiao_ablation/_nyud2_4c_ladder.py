@@ -2,19 +2,18 @@
 # full model of configs/jiao_nyud2_4c.py and one schedule for every row, so that the rows differ
 # only in architecture and loss. The paper does not say how the rows were trained; we train each
 # end to end in one stage: Adam, lr 1e-4 on the ImageNet backbone and 1e-3 elsewhere, x0.1 every
-# 20 epochs, 60 epochs. Each row config removes what its row lacks, from the parts named here.
+# 20 epochs, 60 epochs. Each row config removes what its row lacks, from the parts its bases
+# name.
 _base_ = [
     '../_base_/models/jiao_resnet50.py',
     '../_base_/datasets/nyud2_4c.py',
     '../_base_/schedules/jiao_stages.py',
 ]
-depth_head = dict(type='DepthHead', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})
-depth_task = dict(branch={{_base_.decoder}}, head=depth_head)
 depth_aware_loss = dict(type='DepthAwareLoss', max_depth={{_base_.max_depth}})
-depth_only_evaluator = [{{_base_.depth_evaluator}}]
-
 model = dict(
-    tasks=dict(depth=depth_task, seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
+    tasks=dict(
+        depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+        seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
     losses={'depth.da': depth_aware_loss})
 
 epochs = 60

@@ -2,21 +2,19 @@
 # synergy network (_base_/models/jiao_cpu.py), the four SynthRooms super-classes (Table 1 uses
 # NYU's 4 classes), and one schedule for every row: 300 iterations of batch 8, Adam 1e-3 (as
 # in jiao_stages.py), end to end, lr x0.1 after 3/4 of the iterations. This file is the full
-# model; each row config removes what its row lacks, from the parts named here.
+# model; each row config removes what its row lacks, from the parts its bases name.
 _base_ = [
     '../_base_/models/jiao_cpu.py',
     '../_base_/datasets/synthrooms_4c.py',
     '../_base_/schedules/jiao_stages.py',
 ]
-depth_head = dict(type='DepthHead', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})
-depth_task = dict(branch={{_base_.decoder}}, head=depth_head)
 depth_aware_loss = dict(type='DepthAwareLoss', max_depth={{_base_.max_depth}})
-depth_only_evaluator = [{{_base_.depth_evaluator}}]
-
 model = dict(
-    tasks=dict(depth=depth_task, seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
+    tasks=dict(
+        depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+        seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
     losses={'depth.da': depth_aware_loss})
-depth_and_seg = dict(tasks=('depth', 'seg'))  # SynthRooms renders only these two
+depth_and_seg = dict(tasks=('depth', 'seg'))  # the ladder's two tasks: leave the others out
 train_dataloader = dict(dataset=depth_and_seg)
 val_dataloader = dict(dataset=depth_and_seg)
 test_dataloader = dict(dataset=depth_and_seg)

@@ -6,7 +6,7 @@ is built. A value given in the metric's config is kept and must agree with the m
 iteration, and :meth:`check_dataset_values` stops the metric itself from scoring against
 the wrong dataset if the hook is not installed. No paper equation applies.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mmengine.evaluator import BaseMetric
 
@@ -14,7 +14,12 @@ from mtl.structures import metainfo_values
 
 
 class DatasetValuesMetric(BaseMetric):
-    """``configured``: the dataset values given in the config (None = from the metainfo)."""
+    """``configured``: the dataset values given in the config (None = from the metainfo).
+
+    A subclass lists in ``needed`` the attributes it cannot score without and calls
+    :meth:`check_dataset_values` before scoring.
+    """
+    needed: Tuple[str, ...] = ()
 
     def __init__(self, configured: Dict[str, Optional[object]], collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -40,7 +45,14 @@ class DatasetValuesMetric(BaseMetric):
         return dict(self._configured)
 
     def check_dataset_values(self, name: str) -> None:
-        """Raise ValueError when a configured value contradicts the dataset's metainfo."""
+        """Raise ValueError when a needed value is unknown or a configured value
+        contradicts the dataset's metainfo."""
+        missing = [key for key in self.needed if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f'{name} does not know {" and ".join(missing)}: give '
+                             f'{" and ".join(missing)} in the evaluator config, or evaluate a '
+                             f'dataset whose metainfo states it (its base config, '
+                             f'configs/_base_/datasets/).')
         known = metainfo_values(self._dataset_meta)
         for key, value in self._configured.items():
             if key in known and known[key] != value:

@@ -84,6 +84,7 @@ class DepthMetric(DatasetValuesMetric):
     """Depth errors and accuracies over a set, optionally per depth cap (see module doc)."""
 
     default_prefix = 'depth'
+    needed = ('min_depth', 'max_depth')
 
     def __init__(self, task: str = 'depth', gt_key: str = 'depth',
                  min_depth: Optional[float] = None, max_depth: Optional[float] = None,
@@ -120,10 +121,6 @@ class DepthMetric(DatasetValuesMetric):
         A sample without the target appends ``None`` (one entry per sample keeps
         mmengine's truncation of padded samples in distributed evaluation exact).
         """
-        if self.min_depth is None or self.max_depth is None:
-            raise ValueError(f'{self._name} has no depth range: give min_depth and max_depth, '
-                             f'or evaluate a dataset whose metainfo has depth_range (its base '
-                             f'config states it, configs/_base_/datasets/).')
         self.check_dataset_values(self._name)
         for sample in data_samples:
             pair = fetch_pair(sample, self.task, self.gt_key, self._name)

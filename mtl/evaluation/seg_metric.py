@@ -35,6 +35,7 @@ class SegMetric(DatasetValuesMetric):
     """Pixel accuracy, mean accuracy and mIoU (see module doc)."""
 
     default_prefix = 'seg'
+    needed = ('num_classes',)
 
     def __init__(self, num_classes: Optional[int] = None, task: str = 'seg', gt_key: str = 'seg',
                  ignore_index: int = IGNORE_INDEX, class_names: Optional[Sequence[str]] = None,
@@ -63,10 +64,6 @@ class SegMetric(DatasetValuesMetric):
 
         A sample without the target appends ``None`` (one entry per sample).
         """
-        if self.num_classes is None:
-            raise ValueError(f'{self._name} has no class count: give num_classes, or evaluate '
-                             f'a dataset whose metainfo has classes (its base config states '
-                             f'them, configs/_base_/datasets/).')
         self.check_dataset_values(self._name)
         for sample in data_samples:
             pair = fetch_pair(sample, self.task, self.gt_key, self._name)

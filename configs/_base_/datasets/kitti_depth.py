@@ -20,22 +20,14 @@ train_pipeline = [
 ]
 test_pipeline = []  # full frames; sizes differ between recording days, hence batch size 1
 
+split_dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo)
+split_loader = dict(persistent_workers=True, collate_fn=dict(type='mtl_collate'))
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', metainfo=metainfo,
-                 pipeline=train_pipeline))
+    split_loader, batch_size=4, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(split_dataset, split='train', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val_selection',
-                 metainfo=metainfo, pipeline=test_pipeline))
+    split_loader, batch_size=1, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split_dataset, split='val_selection', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='DepthMetric', crop=None, max_depth=max_depth)

@@ -49,37 +49,20 @@ test_pipeline = [
     dict(type='Resize', scale=0.5, img_only=True),
 ]
 
+split_dataset = dict(type=dataset_type, data_root=data_root, num_classes=num_classes,
+                     metainfo=metainfo, depth_type='filled')
+split_loader = dict(persistent_workers=True, collate_fn=dict(type='mtl_collate'))
 train_dataloader = dict(
+    split_loader,
     batch_size=12,  # Jiao et al. Sec. 4.1
     num_workers=4,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        num_classes=num_classes,
-        metainfo=metainfo,
-        depth_type='filled',
-        # True trains on 795 minus the scene-carved 'val' frames: use it with split='val'
-        # below to select models without touching the test set.
-        val_from_train=False,
-        pipeline=train_pipeline))
+    # val_from_train=True trains on 795 minus the scene-carved 'val' frames: use it with
+    # split='val' below to select models without touching the test set.
+    dataset=dict(split_dataset, split='train', val_from_train=False, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        num_classes=num_classes,
-        metainfo=metainfo,
-        depth_type='filled',
-        pipeline=test_pipeline))
+    split_loader, batch_size=1, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split_dataset, split='test', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 depth_evaluator = dict(type='DepthMetric', crop='eigen_nyu', min_depth=min_depth,

@@ -24,31 +24,17 @@ train_pipeline = [
     dict(type='RandomContrast', range=(0.7, 1.4)),
 ]
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='train', img_size=img_size, num_classes=num_classes,
-                 metainfo=metainfo, pipeline=train_pipeline))
-
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='val', img_size=img_size, num_classes=num_classes,
-                 metainfo=metainfo))
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='test', img_size=img_size, num_classes=num_classes,
-                 metainfo=metainfo))
+# What the three splits share, then each split's own settings.
+split_dataset = dict(type=dataset_type, img_size=img_size, num_classes=num_classes,
+                     metainfo=metainfo)
+split_loader = dict(batch_size=8, num_workers=1, persistent_workers=True,
+                    sampler=dict(type='DefaultSampler', shuffle=False),
+                    collate_fn=dict(type='mtl_collate'))
+train_dataloader = dict(split_loader, sampler=dict(type='InfiniteSampler', shuffle=True),
+                        dataset=dict(split_dataset, split='train', pipeline=train_pipeline))
+val_dataloader = dict(split_loader, dataset=dict(split_dataset, split='val'))
+test_dataloader = dict(split_loader, persistent_workers=False,
+                       dataset=dict(split_dataset, split='test'))
 
 # Both read the depth range, class count and class names from the dataset's metainfo.
 depth_evaluator = dict(type='DepthMetric', depth_caps=(4, 6, 8))

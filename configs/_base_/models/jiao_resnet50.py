@@ -14,8 +14,9 @@ decoder = dict(
     suc=dict(type='SemiDenseUpSkip', mode='sum', kernel_size=3),
     skip_source='stage')
 lsu = dict(type='LateralSharingUnit', tasks=('depth', 'seg'), mode='scalar')
-berhu_loss = dict(type='BerHuLoss', threshold=0.2)  # the ladder's depth-only rows (Table 1)
-cross_entropy_loss = dict(type='CrossEntropyLoss')  # the ladder's rows before L_semF
+# The losses of Table 1's earlier rows (configs/jiao_ablation/), for the rows to pick.
+berhu_loss = dict(type='BerHuLoss', threshold=0.2)
+cross_entropy_loss = dict(type='CrossEntropyLoss')
 
 model = dict(
     type='MultiTaskModel',
