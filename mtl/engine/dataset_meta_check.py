@@ -11,7 +11,7 @@ from typing import Dict, List, Optional
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from mtl.evaluation._dataset_meta import DatasetValuesMetric
+from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.models.base import TaskModel
 from mtl.registry import HOOKS
 from mtl.structures import metainfo_values

@@ -30,7 +30,7 @@ predictions:
 Valid pixels: ``min_depth < gt < max_depth``, gt finite, inside ``crop`` (see
 ``mtl/evaluation/_crops.py``). The range is the dataset's ``depth_range``: taken from the
 evaluated dataset's metainfo (``dataset_meta``) unless the config gives it, in which case
-it must agree (see ``mtl/evaluation/_dataset_meta.py``). Predictions are clamped to ``[min_depth, max_depth]``
+it must agree (see ``mtl/evaluation/dataset_values.py``). Predictions are clamped to ``[min_depth, max_depth]``
 when ``clamp_pred`` (BTS / AdaBins evaluation); without it, a non-positive prediction at
 a valid pixel is an error since its logarithm is undefined.
 
@@ -42,7 +42,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 from mtl.evaluation._crops import CropSpec, crop_fractions, crop_mask
-from mtl.evaluation._dataset_meta import DatasetValuesMetric
+from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
 from mtl.registry import METRICS
 

@@ -10,7 +10,7 @@ Keys (Python floats, fractions in [0, 1]):
 
 ``num_classes`` and ``class_names`` default to the evaluated dataset's metainfo
 (``dataset_meta``, stated once in the dataset's base config); a value the config gives
-must agree with it (see ``mtl/evaluation/_dataset_meta.py``).
+must agree with it (see ``mtl/evaluation/dataset_values.py``).
 
 A class absent from both the ground truth and the prediction of the whole set has an
 undefined IoU: it is NaN and left out of ``miou`` (as in mmsegmentation; the MTL survey
@@ -24,7 +24,7 @@ from typing import Dict, Optional, Sequence
 import torch
 from mmengine.logging import print_log
 
-from mtl.evaluation._dataset_meta import DatasetValuesMetric
+from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
 from mtl.registry import METRICS
 from mtl.structures import IGNORE_INDEX

@@ -71,7 +71,7 @@ class KITTIDepthDataset(Dataset):
         pipeline: transform configs (mtl TRANSFORMS) or callables, applied in order.
         cameras: which colour cameras to use.
         metainfo: the config's values (:mod:`mtl.datasets.metainfo`), e.g.
-            ``dict(depth_range=(1e-3, 80.0))``; KITTI has no classes.
+            ``dict(depth_range=(min_depth, max_depth))``; KITTI has no classes.
         intrinsics: ``(fx, fy, cx, cy)`` or a 3×3 matrix used for every frame instead of
             the calibration files (e.g. when ``calib_cam_to_cam.txt`` is not at hand).
     """

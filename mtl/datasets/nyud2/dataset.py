@@ -9,7 +9,7 @@ selection stay off the test set.
 
 Evaluation protocol of Jiao et al. (ECCV 2018) and the works they follow: images at half
 resolution in, predictions up-sampled back to 640×480 and scored on the Eigen crop (rows
-45:471, cols 41:601) for 1e-3 < d < 10 m: the range is stated once in the dataset's base
+45:471, cols 41:601) within NYU's evaluated depth range, which is stated once in the base
 config (``configs/_base_/datasets/nyud2_40c.py``) and reaches this dataset's metainfo,
 the heads and the metrics from there; the crop lives in the metric config, the
 half-resolution resize in the pipeline.
