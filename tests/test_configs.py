@@ -67,7 +67,8 @@ def test_each_dataset_family_states_its_values_in_one_place():
     assert sorted(p for p, line in lines if stated.match(line)) == [
         '_base_/datasets/kitti_depth.py', '_base_/datasets/nyud2_40c.py',
         '_base_/datasets/synthrooms.py']
-    found = [f'{p}: {line}' for p, line in lines if restated.search(line) and not stated.match(line)]
+    found = [f'{p}: {line}' for p, line in lines
+             if restated.search(line) and not stated.match(line)]
     assert not found, found
 
 

@@ -268,7 +268,8 @@ class Loss(nn.Module):
 
     def dataset_values(self) -> Dict[str, Any]:
         """The dataset values this loss was built for, keyed by
-        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. the depth-aware loss's ``max_depth``); none by default."""
+        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. the depth-aware loss's ``max_depth``);
+        none by default."""
         return {}
 
 
