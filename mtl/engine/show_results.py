@@ -1,40 +1,16 @@
 """Writes colourised predictions (and ground truth) as PNGs during testing.
 
-Colours come from the dataset's meta (``dataset_meta``, stated once in the dataset's base
-config): the palette for label maps and the top of ``depth_range`` for depth maps; a
-dataset without them gets a generated palette and a per-image depth scale.
+No paper: a test-time side effect (colours from :func:`mtl.visualization.colormaps.render_map`,
+with the palette and depth range of the test set's meta, ``runner.visualizer.dataset_meta``).
 """
 import os
 import os.path as osp
-from typing import Optional
 
-import numpy as np
 from mmengine.hooks import Hook
 from PIL import Image
 
 from mtl.registry import HOOKS
-from mtl.structures import IGNORE_INDEX
-from mtl.visualization import colormaps as cm
-
-
-def render_map(key: str, value: np.ndarray, dataset_meta: Optional[dict] = None):
-    """RGB array for a prediction or target, chosen by its shape and dtype, coloured with
-    ``dataset_meta``'s palette and depth range where it has them."""
-    meta = dataset_meta or {}
-    value = np.asarray(value)
-    if value.ndim == 3 and value.shape[0] == 3:
-        return cm.colorize_normals(value)
-    value = value.squeeze(0) if value.ndim == 3 else value
-    if np.issubdtype(value.dtype, np.integer) and key != 'contours':
-        palette = meta.get('palette') or None
-        labels = int(value[value != IGNORE_INDEX].max(initial=0)) + 1
-        if palette is not None and labels > len(palette):
-            palette = None  # labels the dataset does not name (e.g. depth intervals)
-        return cm.colorize_seg(value, len(palette) if palette else labels, palette=palette)
-    if key.startswith('contours'):
-        return cm.colorize_probability(value.astype(np.float32))
-    depth_range = meta.get('depth_range')
-    return cm.colorize_depth(value, depth_range[1] if depth_range else None)
+from mtl.visualization.colormaps import render_map
 
 
 @HOOKS.register_module()
