@@ -92,6 +92,11 @@ def test_the_config_values_reach_the_dataset_and_are_checked_against_the_data():
     with pytest.raises(ValueError, match=r'SynthRoomsDataset.metainfo.classes names 4 classes, '
                                          r'but the data has 13'):
         SynthRoomsDataset(split='val', num_samples=1, num_classes=13, metainfo=FOUR)
+    swapped = ('structure', 'floor', 'furniture', 'prop')
+    with pytest.raises(ValueError, match=r"metainfo.classes\[0\] is 'structure', but the data "
+                                         r"calls label 0 'floor'"):
+        SynthRoomsDataset(split='val', num_samples=1, num_classes=4,
+                          metainfo=dict(FOUR, classes=swapped))
     with pytest.raises(ValueError, match='palette has 3 colours for 4 classes'):
         SynthRoomsDataset(split='val', num_samples=1, num_classes=4,
                           metainfo=dict(FOUR, palette=FOUR['palette'][:3]))

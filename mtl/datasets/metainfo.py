@@ -25,8 +25,9 @@ def merge_metainfo(dataset: str, own: dict, given: Optional[dict]) -> dict:
     """``own`` updated with the config's ``given`` values, after checking that they agree.
 
     Raises ValueError naming ``<dataset>.metainfo`` when a given value contradicts the data
-    (a class count the label files do not have, a palette of the wrong length, another
-    ignore index, an empty depth range) or when a key is unknown.
+    (a class count the label files do not have, class names out of the data's label order, a
+    palette of the wrong length, another ignore index, an empty depth range) or when a key is
+    unknown.
     """
     given = dict(given or {})
     key = f'{dataset}.metainfo'
@@ -40,6 +41,12 @@ def merge_metainfo(dataset: str, own: dict, given: Optional[dict]) -> dict:
             raise ValueError(f'{key}.classes names {len(classes)} classes, but the data has '
                              f'{own["num_classes"]} ({dataset} was built with '
                              f'num_classes={own["num_classes"]}).')
+        known = tuple(own.get('classes') or ())
+        if known and classes != known:
+            wrong = next(i for i, (a, b) in enumerate(zip(classes, known)) if a != b)
+            raise ValueError(f'{key}.classes[{wrong}] is {classes[wrong]!r}, but the data calls '
+                             f'label {wrong} {known[wrong]!r}: class names must follow the '
+                             f'label order of the data ({known}).')
         meta.update(classes=classes, num_classes=len(classes))
     if 'palette' in given:
         meta['palette'] = [tuple(int(c) for c in rgb) for rgb in given['palette']]
