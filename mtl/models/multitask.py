@@ -38,7 +38,7 @@ or an interaction may return ``(features, losses)``: the losses are named ``neck
 or ``<interaction name>.<key>`` and must be declared (``aux_loss_names``).
 """
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
