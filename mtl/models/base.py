@@ -86,7 +86,8 @@ class TaskGated(abc.ABC):
     ``PartialSupervisionHook`` calls :meth:`set_task_presence` before each training step
     with ``{task: bool tensor (B,)}`` (True: the sample carries a valid target for the
     task) and with ``None`` after it (everything present: validation and testing are not
-    gated). The default stores it as ``self.task_presence`` for ``forward`` to read.
+    gated). The default stores it as ``self.task_presence`` for ``forward`` to read, most
+    simply through :meth:`detach_absent`.
     A class that defines ``set_task_presence`` without subclassing this (a plugin written
     before the contract) is recognised too.
     """
@@ -95,6 +96,18 @@ class TaskGated(abc.ABC):
     def set_task_presence(self, presence: Optional[Mapping[str, torch.Tensor]]) -> None:
         """``{task: bool tensor (B,)}`` for the next forward passes, or ``None`` (all present)."""
         self.task_presence = dict(presence) if presence is not None else None
+
+    def detach_absent(self, task: str, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (B, ...) unchanged in value, with its gradient cut for the samples that lack
+        ``task``'s target: use it where task's feature feeds another task."""
+        present = (self.task_presence or {}).get(task)
+        if present is None or bool(present.all()):
+            return x
+        if present.numel() != x.shape[0]:
+            raise ValueError(f'task presence for "{task}" has {present.numel()} samples, the '
+                             f'feature batch has {x.shape[0]}')
+        keep = present.to(device=x.device, dtype=x.dtype).view(-1, *([1] * (x.dim() - 1)))
+        return keep * x + (1 - keep) * x.detach()
 
     @classmethod
     def __subclasshook__(cls, subclass: type):
@@ -112,7 +125,8 @@ class Switchable:
     ``TrainingStagesHook`` sets them with the stage key
     ``modes={'<module path>': {name: value}}`` (e.g. CI-Net's first stage feeds its
     scene understanding module the ground-truth affinity: ``modes = {'attention':
-    ('predicted', 'ground_truth')}``).
+    ('predicted', 'ground_truth')}``). Modes are not saved in checkpoints: the hook sets
+    them from the current iteration or epoch, so a resumed run gets them right.
     """
     modes: ClassVar[Dict[str, Tuple[str, ...]]] = {}
     _mode_values: Dict[str, str] = {}  # replaced per instance, never mutated
@@ -120,7 +134,8 @@ class Switchable:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, values in cls.modes.items():
-            if not (isinstance(values, tuple) and values and all(isinstance(v, str) for v in values)):
+            if not (isinstance(values, tuple) and values
+                    and all(isinstance(v, str) for v in values)):
                 raise TypeError(f'{cls.__name__}.modes["{name}"] must be a non-empty tuple of '
                                 f'strings (the first is the default), got {values!r}')
 
