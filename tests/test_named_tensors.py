@@ -182,6 +182,15 @@ def test_a_neck_reads_the_batch_target_in_loss_mode_only_and_returns_losses():
     assert model.neck.labels is None
 
 
+def test_a_neck_loss_it_does_not_declare_is_an_error():
+    class Undeclared(LabelNeck):
+        aux_loss_names = ()
+
+    model = build(neck=dict(type=Undeclared))
+    with pytest.raises(KeyError, match=r'Undeclared "neck" returned losses .*attention.* does not declare'):
+        model(**batch(model), mode='loss')
+
+
 def test_a_loss_reads_branch_features_before_the_interactions_and_targets():
     stitch = dict(cs=dict(type='CrossStitchUnit', after_stage=1, tasks=('depth', 'seg')))
     pair = dict(type=FeaturePairLoss, extra=dict(f_d='feature:depth@1', f_s='feature:seg@1',

@@ -40,7 +40,7 @@ or ``<interaction name>.<key>`` and must be declared
 (``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
