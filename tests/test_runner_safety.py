@@ -53,15 +53,18 @@ def test_mismatched_checkpoint_fails_with_keys_shapes_and_cause(two_class_checkp
 
 
 def test_non_strict_loads_matching_weights_and_says_what_was_skipped(two_class_checkpoint,
-                                                                      tmp_path, capsys):
+                                                                      tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr('mtl.engine.weights.print_log', lambda msg, **kw: logged.append(msg))
     runner = MTLRunner.from_cfg(toy_cfg(tmp_path / 'w', load_from=str(two_class_checkpoint),
-                                        load_strict=False, log_level='INFO'))
+                                        load_strict=False))
     head = runner.model.head.weight.clone()
     runner.load_or_resume()
     saved = torch.load(two_class_checkpoint, weights_only=True)['state_dict']
     assert torch.equal(runner.model.stem.weight, saved['stem.weight'])
     assert torch.equal(runner.model.head.weight, head)
-    assert 'Non-strict loading' in capsys.readouterr().out
+    assert len(logged) == 1 and 'Non-strict loading' in logged[0]
+    assert 'head.weight: checkpoint (2, 4, 1, 1), model (1, 4, 1, 1)' in logged[0]
 
 
 @pytest.mark.parametrize('state, expected', [
