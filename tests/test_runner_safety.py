@@ -196,7 +196,7 @@ def test_finite_training_is_untouched_by_the_guard(tmp_path):
 @pytest.mark.parametrize('overrides, error, expected', [
     (dict(default_hooks=dict(checkpoint=dict(type='MTLCheckpointHook', intervall=1))),
      KeyError, r"default_hooks.checkpoint.intervall .*did you mean \['interval'\]"),
-    (dict(default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1,
+    (dict(default_hooks=dict(checkpoint=dict(type='MTLCheckpointHook', interval=1,
                                              save_optimiser=False))),
      KeyError, r"checkpoint.save_optimiser .*\['save_optimizer'\]"),
     (dict(custom_hooks=[dict(type='NonFiniteLossHook', max_skiped_steps=1)]),
