@@ -18,10 +18,10 @@ from torch.nn import functional as F
 import mtl.engine  # noqa: F401  (safe checkpoint loading)
 from mtl.datasets.image_io import read_rgb
 from mtl.engine.checkpoint import load_checkpoint
-from mtl.engine.show_results import render_map
 from mtl.engine.weights import load_weights
 from mtl.registry import MODELS
 from mtl.utils.cli import run_tool
+from mtl.visualization.colormaps import render_map
 
 
 def parse_args():

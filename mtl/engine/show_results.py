@@ -1,26 +1,15 @@
-"""Writes colourised predictions (and ground truth) as PNGs during testing."""
+"""Writes colourised predictions (and ground truth) as PNGs during testing.
+
+No paper: a test-time side effect (colours from :func:`mtl.visualization.colormaps.render_map`).
+"""
 import os
 import os.path as osp
 
-import numpy as np
 from mmengine.hooks import Hook
 from PIL import Image
 
 from mtl.registry import HOOKS
-from mtl.visualization import colormaps as cm
-
-
-def render_map(key: str, value: np.ndarray, num_classes: int, max_depth: float):
-    """RGB array for a prediction or target, chosen by its shape and dtype; None if unknown."""
-    value = np.asarray(value)
-    if value.ndim == 3 and value.shape[0] == 3:
-        return cm.colorize_normals(value)
-    value = value.squeeze(0) if value.ndim == 3 else value
-    if np.issubdtype(value.dtype, np.integer) and key != 'contours':
-        return cm.colorize_seg(value, max(num_classes, int(value[value != 255].max(initial=0)) + 1))
-    if key.startswith('contours'):
-        return cm.colorize_probability(value.astype(np.float32))
-    return cm.colorize_depth(value, max_depth)
+from mtl.visualization.colormaps import render_map
 
 
 @HOOKS.register_module()

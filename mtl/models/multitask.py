@@ -1,5 +1,6 @@
 """MultiTaskModel: wires backbone, neck, task branches, interactions, heads, losses and
-a loss combiner, as configured (see DESIGN.md, "Data flow" and "Named tensors").
+a loss combiner, as configured (named tensors: docs/model.md). No paper: the framework's
+wiring, no equation applies.
 
 Config shape::
 
@@ -35,7 +36,8 @@ when it runs. A final output read before the pass ends is computed early, once. 
 output runs in ``loss`` and ``tensor`` mode; ``predict`` mode runs the non-auxiliary
 final outputs and, transitively, what they read, and returns only those outputs. A neck
 or an interaction may return ``(features, losses)``: the losses are named ``neck.<key>``
-or ``<interaction name>.<key>`` and must be declared (``aux_loss_names``).
+or ``<interaction name>.<key>`` and must be declared
+(``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple

@@ -45,3 +45,16 @@ def colorize_probability(prob: np.ndarray) -> np.ndarray:
     """A map in [0, 1] (e.g. contour probability) -> grey RGB."""
     grey = (np.clip(np.asarray(prob, np.float32), 0, 1) * 255).astype(np.uint8)
     return np.repeat(grey[..., None], 3, axis=-1)
+
+
+def render_map(key: str, value: np.ndarray, num_classes: int, max_depth: float):
+    """RGB array for a prediction or target, chosen by its shape and dtype; None if unknown."""
+    value = np.asarray(value)
+    if value.ndim == 3 and value.shape[0] == 3:
+        return colorize_normals(value)
+    value = value.squeeze(0) if value.ndim == 3 else value
+    if np.issubdtype(value.dtype, np.integer) and key != 'contours':
+        return colorize_seg(value, max(num_classes, int(value[value != 255].max(initial=0)) + 1))
+    if key.startswith('contours'):
+        return colorize_probability(value.astype(np.float32))
+    return colorize_depth(value, max_depth)
