@@ -234,3 +234,33 @@ def test_resume_with_nothing_to_resume_warns(tmp_path):
         runner.train()
     assert runner.iter == 1
     assert any('holds no last_checkpoint: training starts from scratch' in w for w in warnings)
+
+
+DDP_NAN = '''
+import sys
+sys.path.insert(0, {tests!r})
+from engine_fixtures import TOY_MODEL, toy_cfg
+from mtl.engine.runner import MTLRunner
+from mtl.engine.runner_utils import init_cpu_distributed
+cfg = toy_cfg({work!r}, max_iters=4, launcher='pytorch',
+              model=dict(type=TOY_MODEL, poison=['toy5']))
+init_cpu_distributed(cfg)
+try:
+    MTLRunner.from_cfg(cfg).train()
+except FloatingPointError as error:
+    print('stopped:', error)
+'''
+
+
+def test_nan_on_one_rank_stops_every_rank_with_the_message(tmp_path):
+    """Two CPU processes; only rank 1's second batch (toy5, toy7) is poisoned. Rank 0 must
+    stop too, with the same message (without the shared flag it died in the gradient
+    all-reduce with a gloo connection error)."""
+    script = tmp_path / 'ddp_nan.py'
+    script.write_text(DDP_NAN.format(tests=str(ROOT / 'tests'), work=str(tmp_path / 'w')))
+    result = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                             '--nproc_per_node=2', str(script)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    stopped = result.stdout.count('stopped: Training stopped at iteration 2')
+    assert stopped == 2, result.stderr[-2000:]
+    assert not (tmp_path / 'w' / 'iter_2.pth').exists()
