@@ -8,8 +8,8 @@ train on, save NaN checkpoints and let ``max_keep_ckpts`` delete the finite ones
 checked with one ``isfinite`` per step (a single device sync, on the sum that mmengine
 back-propagates; each logged loss is only inspected once the total is bad; under
 distributed training the flag is all-reduced, so that every rank skips or stops together
-with this message, instead of the others failing in the gradient all-reduce). A bad step is never applied to
-the weights. Then, before any checkpoint hook runs, the run stops with
+with this message, instead of the others failing in the gradient all-reduce). A bad step
+is never applied to the weights. Then, before any checkpoint hook runs, the run stops with
 the iteration, the names of the non-finite losses and the batch's sample ids, so nothing
 non-finite is saved and no finite checkpoint is deleted for it; or, with
 ``max_skipped_steps=N``, the step is skipped with a warning, at most N times in a run.
