@@ -103,6 +103,11 @@ class NYUDv2Dataset(Dataset):
         self.split = split
         self.source = self._build_source(root, split, val_from_train, depth_type, list_file,
                                          image_root, verify_sha1)
+        if not len(self.source.ids):
+            raise ValueError(f'NYU Depth v2: the {split} split in {root} ({self.layout} layout) '
+                             f'has no samples. Check its list: gt_sets/{split}.txt (NYUD_MT), '
+                             f'trainNdxs/testNdxs in splits.mat, or the BTS list file; see '
+                             f'{DOCS}.')
         self.lut, classes = (class_lut(self.source.mapping_dir, num_classes,
                                        self.source.label_classes)
                              if self.source.label_classes else (None, ()))
