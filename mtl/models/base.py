@@ -19,6 +19,8 @@ probing for an attribute that happens to have the right name:
   (``PartialSupervisionHook``).
 - :class:`Switchable` ``modes`` / ``set_mode()``: behaviours a training stage switches
   (``TrainingStagesHook`` key ``modes``).
+- :class:`UsesLabelCounts` ``label_counts_key()`` / ``set_label_counts()``: the training
+  set's pixel count per class (``LabelCountsHook``).
 - ``lr_mult`` (:func:`lr_multiplier`): a module's learning-rate multiplier
   (``MTLOptimWrapperConstructor``).
 - :class:`TaskModel` ``task_targets()``, ``required_targets()``, ``dataset_values()``,
@@ -163,6 +165,21 @@ class Switchable:
             raise ContractError(f'{type(self).__name__} has no mode "{name}"; it declares '
                                 f'{sorted(self.modes) or "none"}')
         return self._mode_values.get(name, self.modes[name][0])
+
+
+class UsesLabelCounts(abc.ABC):
+    """Contract of a module that needs the training set's pixel count per class of one
+    label target (e.g. class weights from frequencies). ``LabelCountsHook`` counts the
+    training set once before training (cached) and calls :meth:`set_label_counts`."""
+
+    @abc.abstractmethod
+    def label_counts_key(self) -> Optional[str]:
+        """The batch key of the labels to count, or ``None`` when this instance needs no
+        counts."""
+
+    @abc.abstractmethod
+    def set_label_counts(self, counts: torch.Tensor) -> None:
+        """``counts[c]``: the number of labelled training pixels of class ``c``."""
 
 
 class Branch(nn.Module):

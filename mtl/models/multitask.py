@@ -219,7 +219,8 @@ class MultiTaskModel(BaseModel, TaskModel):
             if target not in TARGET_SPECS:
                 raise ConfigError(f'{key}.target "{target}" is not a known target {sorted(TARGET_SPECS)}; '
                                   f'declare it with mtl.structures.register_target()')
-            self.losses[module_key(name)] = build_component(cfg, key, input_channels=self.channels_of(extra))
+            self.losses[module_key(name)] = build_component(
+                cfg, key, input_channels=self.channels_of(extra), target_key=target)
             check_accepts(self.losses[module_key(name)].forward, extra, 3, f'{key}.extra')
             self.loss_specs[name] = LossSpec(name, pred, target, extra)
 
