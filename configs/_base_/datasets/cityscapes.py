@@ -11,11 +11,10 @@ min_depth = 1e-3
 max_depth = 80.0  # cap for metrics and depth heads; far disparities reach hundreds of metres
 crop_size = (640, 640)
 
-train_pipeline = [
-    dict(type='RandomScaleCrop', choices=(0.5, 0.75, 1.0, 1.25, 1.75), crop_size=crop_size,
-         pad=True),
-    dict(type='RandomHorizontalFlip', prob=0.5),
-]
+scale_crop = dict(type='RandomScaleCrop', choices=(0.5, 0.75, 1.0, 1.25, 1.75),
+                  crop_size=crop_size, pad=True)
+flip = dict(type='RandomHorizontalFlip', prob=0.5)
+train_pipeline = [scale_crop, flip]
 test_pipeline = []
 
 train_dataloader = dict(
