@@ -1,7 +1,7 @@
 # Shared part of the PAD-Net distillation ladder on SynthRooms (Tables 1 and 6 of Xu et al.,
 # CVPR 2018, CPU-sized): ResNet-10t from scratch at output stride 8, N = 64 (final decoders
 # 64-32-16, intermediate normals and contours 32), 64x80 images, the 13 classes, all four
-# targets exact (SynthRooms renders normals and contours). One schedule for every row: 300
+# targets exact (SynthRooms renders normals and contours). One schedule for every row: 200
 # iterations of batch 8, SGD momentum 0.9 lr 1e-2 with poly decay, end to end in one phase (the
 # paper's two phases and lr 1e-5 are for an ImageNet-initialised front end; see docs/padnet.md).
 # This file is the full model, Distillation C + DE + SP; each row config changes what its row
@@ -21,8 +21,10 @@ seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
 prediction_channels = dict(depth=1, seg={{_base_.num_classes}}, normals=3, contours=1)
 normals_task = dict(branch=auxiliary_branch, head=dict(type='NormalHead'), auxiliary=True)
 contours_task = dict(branch=auxiliary_branch, head=dict(type='ContourHead'), auxiliary=True)
-intermediate_losses = {'normals.l2': {{_base_.normals_loss}},
-                       'contours.bce': {{_base_.contours_loss}}}
+# pieces of the rows (configs/padnet_ablation/synthrooms_*.py)
+depth_evaluator = dict(type='DepthMetric', min_depth=1e-3, max_depth={{_base_.max_depth}})
+seg_evaluator = dict(type='SegMetric', num_classes={{_base_.num_classes}})
+de_tasks = dict(seg=dict(branch=intermediate_branch, deep_supervision=(), auxiliary=True))
 
 model = dict(
     backbone=dict(model_name='resnet10t', pretrained=False),
@@ -34,7 +36,7 @@ model = dict(
         contours=contours_task),
     interactions=dict(distill=dict(input_channels=prediction_channels)))
 
-max_iters = 300
+max_iters = 200
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -51,3 +53,5 @@ train_dataloader = dict(dataset=dict(img_size=img_size, tasks=tasks,
                                      pipeline=[dict(type='RandomHorizontalFlip', prob=0.5)]))
 val_dataloader = dict(dataset=dict(img_size=img_size, tasks=('depth', 'seg')))
 test_dataloader = dict(dataset=dict(img_size=img_size, tasks=('depth', 'seg')))
+val_evaluator = [depth_evaluator, seg_evaluator]
+test_evaluator = val_evaluator

@@ -47,3 +47,10 @@ model = dict(
         'normals.l2': normals_loss, 'contours.bce': contours_loss},
     combiner=dict(type='FixedWeighting',
                   weights={'normals.l2': auxiliary_weight, 'contours.bce': auxiliary_weight}))
+
+# Pieces of the ablation rows (Tables 1 and 6, configs/padnet_ablation/). In the "+ DE" rows
+# segmentation is an intermediate task only: one deconvolution and its head, read by the
+# distillation as "seg", supervised by "seg.ce", not predicted at test time.
+de_tasks = dict(seg=dict(branch=intermediate_branch, deep_supervision=(), auxiliary=True))
+de_losses = {'_delete_': True, 'depth.l2': depth_loss, 'depth@1.l2': depth_loss,
+             'seg.ce': seg_loss, 'normals.l2': normals_loss, 'contours.bce': contours_loss}
