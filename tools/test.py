@@ -17,7 +17,7 @@ from mtl.engine.runner_utils import add_common_args, format_metrics, load_config
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_common_args(parser)
-    parser.add_argument('--checkpoint', required=True, help='checkpoint file to evaluate')
+    parser.add_argument('--checkpoint', required=True, help='checkpoint file or URL to evaluate')
     parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
     parser.add_argument('--show-dir', help='write colourised predictions here')
     parser.add_argument('--tta', choices=['none', 'flip'],
@@ -27,7 +27,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
