@@ -27,5 +27,12 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=[]))
 test_dataloader = val_dataloader
-custom_hooks = [dict(type='TargetCheckHook'),
-                dict(type='TrainingStagesHook', by_epoch=True, stages={{_base_.padnet_stages}})]
+custom_hooks = [
+    dict(type='TargetCheckHook'),
+    dict(type='TrainingStagesHook', by_epoch=True, stages=[
+        dict(name='front_end', length={{_base_.front_end_epochs}},
+             lr={'': {{_base_.front_end_lr}}}, frozen={{_base_.front_end_frozen}},
+             loss_weights={{_base_.front_end_loss_weights}}),
+        dict(name='joint', length={{_base_.joint_epochs}}, lr={'': {{_base_.joint_lr}}}),
+    ]),
+]

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 
 # aachen_000000_000019_camera.json of the real release
-CAMERA = {'extrinsic': {'baseline': 0.209313, 'pitch': 0.038, 'roll': 0.0, 'x': 1.7, 'y': 0.0,
-                        'yaw': -0.0195, 'z': 1.18},
+CAMERA = {'extrinsic': {'baseline': 0.209313, 'pitch': 0.038, 'roll': 0.0, 'x': 1.7,
+                        'y': 0.0, 'yaw': -0.0195, 'z': 1.18},
           'intrinsic': {'fx': 2262.52, 'fy': 2265.3017905988554, 'u0': 1096.98, 'v0': 513.137}}
 # label ids used by the fixtures: road (7 → 0), car (26 → 13), person (24 → 11), sky (23 → 10),
 # unlabeled (0 → 255), license plate (-1 in the table; not writable) and static (4 → 255)

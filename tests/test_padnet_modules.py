@@ -100,7 +100,8 @@ def test_module_b_is_equation_1():
     module = PADDistillationB(tasks=('depth', 'seg'), channels=dict(depth=1, seg=1),
                               input_channels=dict(depth=1, seg=1, normals=1)).eval()
     set_identity_encoders(module)
-    weights = {'seg_to_depth': 2.0, 'normals_to_depth': 3.0, 'depth_to_seg': 5.0, 'normals_to_seg': 7.0}
+    weights = {'seg_to_depth': 2.0, 'normals_to_depth': 3.0,
+               'depth_to_seg': 5.0, 'normals_to_seg': 7.0}
     for name, w in weights.items():
         centre_taps(module.messages[name], [[w]])
         nn.init.constant_(module.messages[name].bias, 0.1)
@@ -124,7 +125,8 @@ def test_module_c_is_equations_2_and_3_with_the_gate_from_the_receiving_task():
     f = {t: v / BN for t, v in y.items()}
     out = module(dict(depth=torch.zeros(1, 1, 3, 3)), **y)
     gate = torch.sigmoid(0.5 * f['depth'] - 0.2)
-    assert torch.allclose(out['depth'], f['depth'] + gate * (2 * f['seg']) + gate * (-f['contours']))
+    expected = f['depth'] + gate * (2 * f['seg']) + gate * (-f['contours'])
+    assert torch.allclose(out['depth'], expected)
 
 
 def test_predictions_are_resized_to_the_boundary_features():

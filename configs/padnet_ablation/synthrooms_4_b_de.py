@@ -3,7 +3,8 @@
 _base_ = ['./_synthrooms_ladder.py']
 model = dict(
     tasks={{_base_.de_tasks}},
-    interactions=dict(distill=dict(type='PADDistillationB', tasks=('depth',), inputs=dict(seg='seg'))),
+    interactions=dict(distill=dict(type='PADDistillationB', tasks=('depth',),
+                                   inputs=dict(seg='seg'))),
     losses={{_base_.de_losses}})
 val_evaluator = [{{_base_.depth_evaluator}}]
 test_evaluator = val_evaluator

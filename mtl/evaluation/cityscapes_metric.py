@@ -10,8 +10,8 @@ reports errors with ``sys.exit``; we check sizes and paths first and turn an exi
 an exception. Only the module's ``args`` object is copied and adjusted (quiet, no JSON
 file), so no environment variable is needed. cityscapesscripts 2.3.0 calls ``np.in1d``,
 which NumPy 2.4 removed: the official module is given a NumPy namespace that adds
-``in1d`` as ``isin(...).ravel()`` (its documented equivalent), and nothing else changes. ``SegMetric`` gives the same class IoU on
-the same predictions (tests/test_cityscapes.py checks it).
+``in1d`` as ``isin(...).ravel()`` (its documented equivalent), and nothing else changes.
+``SegMetric`` gives the same class IoU on the same predictions (tests/test_cityscapes.py).
 """
 import copy
 import os
@@ -101,13 +101,14 @@ class CityscapesMetric(BaseMetric):
         args.colorized, args.bold, args.nocol = False, '', ''
         args.evalInstLevelScore = self.instance_level
         if self.instance_level:
-            missing = [g for _, g in results
-                       if not os.path.isfile(g.replace('labelIds', 'instanceIds'))]
+            instances = [g.replace('labelIds', 'instanceIds') for _, g in results]
+            missing = [path for path in instances if not os.path.isfile(path)]
             if missing:
-                raise FileNotFoundError(f'{self._name}: iIoU needs {missing[0].replace("labelIds", "instanceIds")} '
+                raise FileNotFoundError(f'{self._name}: iIoU needs {missing[0]} '
                                         f'(gtFine_trainvaltest.zip); or set instance_level=False')
         try:
-            scores = official.evaluateImgLists([p for p, _ in results], [g for _, g in results], args)
+            scores = official.evaluateImgLists([p for p, _ in results],
+                                               [g for _, g in results], args)
         except SystemExit as error:
             raise RuntimeError(f'{self._name}: the official evaluation stopped (see the '
                                f'"ERROR:" line printed above)') from error

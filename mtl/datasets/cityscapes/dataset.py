@@ -68,23 +68,22 @@ class CityscapesDataset(Dataset):
         """``city/stem`` of every image of the split, checking the target files exist."""
         folder = self.data_root / 'leftImg8bit' / self.split
         if not folder.is_dir():
-            raise FileNotFoundError(f'Cityscapes images not found: {folder} does not exist. Unpack '
-                                    f'leftImg8bit_trainvaltest.zip into data_root={self.data_root}; '
-                                    f'see {DOCS}.')
+            raise FileNotFoundError(f'Cityscapes images not found: {folder} does not exist. '
+                                    f'Unpack leftImg8bit_trainvaltest.zip into '
+                                    f'data_root={self.data_root}; see {DOCS}.')
         stems = sorted(f'{p.parent.name}/{p.name[:-len(IMAGE_SUFFIX)]}'
                        for p in folder.glob(f'*/*{IMAGE_SUFFIX}'))
         if not stems:
             raise FileNotFoundError(f'No *{IMAGE_SUFFIX} files in {folder}/<city>/; see {DOCS}.')
-        kinds = [k for k in FILES if k == 'seg' and 'seg' in self.targets
-                 or k != 'seg' and 'depth' in self.targets]
-        for kind in kinds:
+        needed = {'seg': 'seg', 'disparity': 'depth', 'camera': 'depth'}  # file kind: target
+        for kind in [k for k in FILES if needed[k] in self.targets]:
             missing = [s for s in stems if not self.path(kind, s).is_file()]
             if missing:
                 raise FileNotFoundError(
                     f'{len(missing)} of {len(stems)} Cityscapes {self.split} images lack their '
                     f'{FILES[kind][1]} file, e.g. {self.path(kind, missing[0])}. Unpack '
-                    f'{FILES[kind][2]} into data_root or drop "{kind if kind == "seg" else "depth"}" '
-                    f'from targets; see {DOCS}.')
+                    f'{FILES[kind][2]} into data_root or drop "{needed[kind]}" from targets; '
+                    f'see {DOCS}.')
         return stems
 
     def path(self, kind: str, stem: str) -> Path:

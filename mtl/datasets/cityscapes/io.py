@@ -52,8 +52,8 @@ def read_camera(path: PathLike) -> Tuple[float, np.ndarray]:
         k = camera['intrinsic']
         fx, fy, u0, v0 = (float(k[key]) for key in ('fx', 'fy', 'u0', 'v0'))
     except FileNotFoundError:
-        raise FileNotFoundError(f'Cityscapes camera file {path} is missing (camera_trainvaltest.zip); '
-                                f'see {DOCS}.') from None
+        raise FileNotFoundError(f'Cityscapes camera file {path} is missing '
+                                f'(camera_trainvaltest.zip); see {DOCS}.') from None
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
         raise ValueError(f'{path} is not a Cityscapes camera json (needs extrinsic.baseline and '
                          f'intrinsic.fx/fy/u0/v0): {error!r}; see {DOCS}.') from None
