@@ -9,7 +9,8 @@
 _base_ = ['./padnet_ablation/_synthrooms_ladder.py']
 front_end_iters = 100
 joint_iters = 200
-train_cfg = dict(max_iters=front_end_iters + joint_iters, val_interval=front_end_iters + joint_iters)
+max_iters = front_end_iters + joint_iters
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = []  # TrainingStagesHook sets the learning rates
 custom_hooks = [
     dict(type='TargetCheckHook'),
