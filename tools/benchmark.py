@@ -22,6 +22,7 @@ from mmengine.runner import Runner
 
 import mtl.engine  # noqa: F401  (registers our optimizer wrappers)
 from mtl.registry import MODELS
+from mtl.utils.cli import run_tool
 
 
 def peak_rss_mib() -> float:
@@ -141,4 +142,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -12,24 +12,31 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from PIL import Image
 from torch.nn import functional as F
 
 import mtl.engine  # noqa: F401  (safe checkpoint loading)
+from mtl.datasets.image_io import read_rgb
+from mtl.engine.checkpoint import load_checkpoint
 from mtl.engine.show_results import render_map
+from mtl.engine.weights import load_weights
 from mtl.registry import MODELS
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('images', nargs='+', help='image files (any format PIL reads)')
+    parser.add_argument('checkpoint', help='checkpoint file or URL')
+    parser.add_argument('images', nargs='+', help='image files (any format PIL reads; 16-bit, '
+                                                  'grayscale and palette images are converted)')
     parser.add_argument('--out-dir', default='predictions')
     parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
                         help='network input size (default: from the config)')
     parser.add_argument('--save-npy', action='store_true', help='also save raw arrays as .npy')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fully match the model (only the '
+                             'matching weights; the rest is listed)')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     return parser.parse_args()
 
@@ -44,9 +51,7 @@ def input_size(cfg: Config, override):
 
 
 def load_image(path: Path, size) -> tuple:
-    if not path.is_file():
-        raise FileNotFoundError(f'Image "{path}" does not exist.')
-    rgb = np.asarray(Image.open(path).convert('RGB'))
+    rgb = read_rgb(path)
     img = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
     img = F.interpolate(img, size=size, mode='bilinear', align_corners=False, antialias=True)
     return img.round().clamp(0, 255).to(torch.uint8), rgb.shape[:2]
@@ -57,15 +62,16 @@ def main():
     cfg = Config.fromfile(args.config)
     DefaultScope.get_instance('infer', scope_name=cfg.get('default_scope', 'mtl'))
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_weights(model, load_checkpoint(args.checkpoint, map_location='cpu'), args.checkpoint,
+                 strict=not args.non_strict)
     model.to(args.device).eval()
     size, out_dir = input_size(cfg, args.size), Path(args.out_dir)
+    images = {path: load_image(path, size) for path in map(Path, args.images)}  # all read first
     out_dir.mkdir(parents=True, exist_ok=True)
     heads = {task: task_cfg.get('head', {}) for task, task_cfg in cfg.model.tasks.items()}
     num_classes = heads.get('seg', {}).get('num_classes', 0)
     max_depth = heads.get('depth', {}).get('max_depth', 10.0)
-    for path in map(Path, args.images):
-        img, original = load_image(path, size)
+    for path, (img, original) in images.items():
         data = model.data_preprocessor({'img': img, 'meta': [{'sample_id': path.stem}]})
         with torch.no_grad():
             outputs, _ = model.forward_outputs(data['inputs'], predicting=True)
@@ -80,4 +86,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -41,6 +41,7 @@ from mmengine.runner import Runner
 
 import mtl.engine  # noqa: F401  (optimizer wrapper constructors)
 from mtl.registry import MODELS
+from mtl.utils.cli import run_tool
 
 
 def exponential_lrs(start: float, end: float, num: int) -> np.ndarray:
@@ -211,4 +212,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -8,10 +8,10 @@ import argparse
 import os.path as osp
 import time
 
-from mmengine.runner import Runner
-
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
-from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
+                                     save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -38,7 +38,7 @@ def main():
         head = cfg.model.tasks.get('seg', {}).get('head', {})
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
             type='ShowResultsHook', out_dir=args.show_dir, num_classes=head.get('num_classes', 0))]
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
     save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
@@ -47,4 +47,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -15,15 +15,17 @@ import sys
 from pathlib import Path
 
 import torch
-from mmengine.runner import load_checkpoint
 from PIL import Image
 
 # This checkout's mtl, also when another one is installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import mtl.engine  # noqa: E402,F401  (safe checkpoint loading)
 from mtl.datasets.collate import mtl_collate  # noqa: E402
+from mtl.engine.checkpoint import load_checkpoint  # noqa: E402
 from mtl.engine.runner_utils import add_common_args, load_config  # noqa: E402
+from mtl.engine.weights import load_weights  # noqa: E402
 from mtl.registry import DATASETS, MODELS  # noqa: E402
+from mtl.utils.cli import run_tool  # noqa: E402
 from mtl.visualization.attention import attention_overlays, record_outputs  # noqa: E402
 
 PAPER_LAYERS = ('branches.depth.decoder.stages.1', 'backbone', 'branches.seg.decoder.stages.0')
@@ -58,7 +60,8 @@ def main():
     if not layers:
         raise ValueError('None of the default layers exists in this model: pass --layers '
                          '(see --list-layers).')
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_weights(model, load_checkpoint(args.checkpoint, map_location='cpu'), args.checkpoint,
+                 strict=not args.non_strict)
     model.eval()
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader']['dataset'])
     os.makedirs(args.out_dir, exist_ok=True)
@@ -76,4 +79,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from mtl.datasets.bts_list import read_bts_list
+from mtl.datasets.image_io import load_npy, read_label_map
 from mtl.datasets.nyud2.meta import DOCS, NYU_FX, nyu_intrinsics
 from mtl.datasets.nyud2.sources import select_split
 
@@ -151,13 +152,15 @@ class NYUDMTSource:
         img = read_image(self.root / 'images' / f'{sample_id}.jpg')
         sample = {'img': img, 'meta': {}}
         if 'depth' in self.targets:
-            sample['depth'] = np.load(self._path('depth', sample_id)).astype(np.float32).squeeze()
+            depth = load_npy(self._path('depth', sample_id), 'NYUD_MT depth')
+            sample['depth'] = depth.astype(np.float32).squeeze()
         if 'seg' in self.targets:
-            sample['labels'] = read_image(self._path('seg', sample_id), rgb=False)
+            sample['labels'] = read_label_map(self._path('seg', sample_id))
         if 'normals' in self.targets:
-            sample['normals'] = _normals(np.load(self._path('normals', sample_id)), sample_id)
+            normals = load_npy(self._path('normals', sample_id), 'NYUD_MT normals')
+            sample['normals'] = _normals(normals, sample_id)
         if 'contours' in self.targets:
-            edge = np.load(self._path('contours', sample_id)).squeeze()
+            edge = load_npy(self._path('contours', sample_id), 'NYUD_MT edge').squeeze()
             sample['contours'] = (edge > 0.5).astype(np.uint8)
         return sample
 
