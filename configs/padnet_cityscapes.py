@@ -12,9 +12,7 @@ _base_ = [
 ]
 depth_head = dict(type='DepthHead', max_depth={{_base_.max_depth}}, init_depth=20.0)
 seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
-model = dict(
-    tasks=dict(depth=dict(head=depth_head), seg=dict(head=seg_head)),
-    interactions=dict(distill=dict(input_channels=dict(seg={{_base_.num_classes}}))))
+model = dict(tasks=dict(depth=dict(head=depth_head), seg=dict(head=seg_head)))
 
 derived_targets = [dict(type='DepthToNormals'), dict(type='SegToContours')]
 train_pipeline = [{{_base_.scale_crop}}, {{_base_.flip}}, *derived_targets]

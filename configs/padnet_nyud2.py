@@ -13,9 +13,7 @@ _base_ = [
 max_depth = 10.0
 depth_head = dict(type='DepthHead', max_depth=max_depth)
 seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
-model = dict(
-    tasks=dict(depth=dict(head=depth_head), seg=dict(head=seg_head)),
-    interactions=dict(distill=dict(input_channels=dict(seg={{_base_.num_classes}}))))
+model = dict(tasks=dict(depth=dict(head=depth_head), seg=dict(head=seg_head)))
 
 derived_targets = [dict(type='DepthToNormals'), dict(type='SegToContours')]
 train_pipeline = [

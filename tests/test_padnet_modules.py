@@ -153,12 +153,15 @@ def test_gradients_reach_every_prediction():
 
 
 def test_distillation_errors_name_the_problem():
-    with pytest.raises(ValueError, match='add it to input_channels'):
+    with pytest.raises(ValueError, match='add it to inputs'):
         PADDistillationB(tasks=('depth', 'seg'), channels=dict(depth=4, seg=4),
                          input_channels=dict(depth=1, normals=3))
     with pytest.raises(ValueError, match='equal widths'):
         PADDistillationC(tasks=('depth', 'seg'), channels=dict(depth=4, seg=8),
                          input_channels=dict(depth=1, seg=3))
+    with pytest.raises(ValueError, match=r"inputs \['seg'\] are unknown"):
+        PADDistillationB(tasks=('depth',), channels=dict(depth=4),
+                         input_channels=dict(depth=1, seg=None))
     module = PADDistillationB(tasks=('depth',), channels=dict(depth=4),
                               input_channels=dict(depth=1, seg=3))
     with pytest.raises(KeyError, match="expects the predictions"):

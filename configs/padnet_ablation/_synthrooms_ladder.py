@@ -18,7 +18,6 @@ intermediate_branch = dict(type='DeconvDecoder', channels=(N,))
 auxiliary_branch = dict(type='DeconvDecoder', channels=(N // 2,))
 depth_head = dict(type='DepthHead', max_depth={{_base_.max_depth}})
 seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
-prediction_channels = dict(depth=1, seg={{_base_.num_classes}}, normals=3, contours=1)
 normals_task = dict(branch=auxiliary_branch, head=dict(type='NormalHead'), auxiliary=True)
 contours_task = dict(branch=auxiliary_branch, head=dict(type='ContourHead'), auxiliary=True)
 # pieces of the rows (configs/padnet_ablation/synthrooms_*.py)
@@ -33,8 +32,7 @@ model = dict(
         depth=dict(branch=final_branch, head=depth_head),
         seg=dict(branch=final_branch, head=seg_head),
         normals=normals_task,
-        contours=contours_task),
-    interactions=dict(distill=dict(input_channels=prediction_channels)))
+        contours=contours_task))
 
 max_iters = 200
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)

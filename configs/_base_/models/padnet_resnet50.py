@@ -11,8 +11,8 @@
 #   the head; at inference only depth and segmentation (and what they read) run.
 # Objective (Sec. 3.6): six losses, depth and normals L2 on valid pixels, segmentation softmax
 # cross-entropy, contours cross-entropy (class-balanced, see docs/padnet.md); the intermediate
-# normals and contours weigh 0.8, the rest 1. The top config sets the class count (seg head and
-# the distillation's seg input) and the depth range (depth head).
+# normals and contours weigh 0.8, the rest 1. The top config sets the class count (seg head) and
+# the depth range (depth head); the distillation gets its inputs' channels from the model.
 N = 512
 final_branch = dict(type='DeconvDecoder', channels=(N, N // 2, N // 4))
 intermediate_branch = dict(type='DeconvDecoder', channels=(N,))
@@ -49,7 +49,7 @@ model = dict(
         contours=contours_task),
     interactions=dict(
         distill=dict(type='PADDistillationC', after_stage=1, tasks=('depth', 'seg'),
-                     inputs=all_inputs, input_channels=dict(depth=1, normals=3, contours=1))),
+                     inputs=all_inputs)),
     losses={
         'depth.l2': depth_loss, 'seg.ce': seg_loss,
         'depth@1.l2': depth_loss, 'seg@1.ce': seg_loss,

@@ -4,9 +4,8 @@ channels via convolutional layers" before A, B or C combine them.
 
 The predictions arrive as keyword arguments of ``forward`` (the config's
 ``inputs=dict(<kwarg>=<output name>)``, e.g. ``depth='depth@1'``, ``normals='normals'``);
-``input_channels`` gives each one's channels (1 for depth and contours, 3 for normals,
-the class count for segmentation). A receiving task ``k`` reads its own prediction from
-the keyword of the same name.
+``input_channels`` (given by the model from the heads) holds each one's channels. A
+receiving task ``k`` reads its own prediction from the keyword of the same name.
 
 Readings: a prediction is resized bilinearly to the resolution of the features at the
 module's boundary (the paper's "1/4 of the input" when the module sits after the
@@ -41,7 +40,8 @@ class PredictionDistillation(Interaction):
     Args:
         tasks: the final tasks that receive distilled features (given by the model).
         channels: ``{task: C}`` at the boundary (given by the model).
-        input_channels: ``{kwarg: channels}`` of the intermediate predictions read.
+        input_channels: ``{kwarg: channels}`` of the intermediate predictions read (given
+            by the model, in the order of ``inputs``).
         encoded_channels: width of each ``F^t``.
         needs_own_input: whether each receiving task must be among the inputs.
     """
@@ -51,13 +51,17 @@ class PredictionDistillation(Interaction):
         super().__init__()
         self.tasks, self.sources = list(tasks), list(input_channels)
         if not self.sources:
-            raise ValueError('input_channels is empty: name the intermediate predictions read, '
-                             'e.g. input_channels=dict(depth=1, seg=40, normals=3, contours=1)')
+            raise ValueError('no intermediate prediction is read: give inputs=dict(<kwarg>='
+                             "<name>), e.g. inputs=dict(depth='depth@1', normals='normals')")
+        unknown = [s for s, c in input_channels.items() if not c]
+        if unknown:
+            raise ValueError(f'the channels of inputs {unknown} are unknown (their heads do '
+                             f'not declare out_channels); give input_channels=dict(<kwarg>=<C>)')
         missing = [t for t in self.tasks if t not in self.sources]
         if needs_own_input and missing:
             raise ValueError(f'tasks {missing} receive F^k = the encoding of their own '
                              f'intermediate prediction, but input_channels only names '
-                             f'{self.sources}; add it to input_channels (and inputs)')
+                             f'{self.sources}; add it to inputs')
         self.encoders = nn.ModuleDict(
             {s: conv_bn_relu(c, encoded_channels) for s, c in input_channels.items()})
 
