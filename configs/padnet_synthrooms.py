@@ -1,6 +1,6 @@
 # PAD-Net (Xu et al., CVPR 2018) on SynthRooms, CPU-sized, with all four tasks supervised by
 # SynthRooms' exact depth, labels, normals and contours: the full model of the ladder
-# (configs/padnet_ablation/_synthrooms_ladder.py: ResNet-10t from scratch, N = 64, 64x80
+# (configs/padnet_ablation/_synthrooms_ladder.py: ResNet-10t from scratch, N = 64, 48x64
 # images) trained in the paper's two phases (Sec. 4.1): the front end on segmentation first,
 # then everything. From scratch on a CPU budget the paper's rates (1e-3, then 1e-5 with
 # momentum 0.99, for an ImageNet front end) learn next to nothing; we keep their 10x ratio

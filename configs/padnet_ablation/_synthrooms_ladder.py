@@ -1,7 +1,7 @@
 # Shared part of the PAD-Net distillation ladder on SynthRooms (Tables 1 and 6 of Xu et al.,
 # CVPR 2018, CPU-sized): ResNet-10t from scratch at output stride 8, N = 64 (final decoders
-# 64-32-16, intermediate normals and contours 32), 64x80 images, the 13 classes, all four
-# targets exact (SynthRooms renders normals and contours). One schedule for every row: 200
+# 64-32-16, intermediate normals and contours 32), 48x64 images, the 13 classes, all four
+# targets exact (SynthRooms renders normals and contours). One schedule for every row: 150
 # iterations of batch 8, SGD momentum 0.9 lr 1e-2 with poly decay, end to end in one phase (the
 # paper's two phases and lr 1e-5 are for an ImageNet-initialised front end; see docs/padnet.md).
 # This file is the full model, Distillation C + DE + SP; each row config changes what its row
@@ -12,7 +12,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 N = 64
-img_size = (64, 80)
+img_size = (48, 64)
 final_branch = dict(type='DeconvDecoder', channels=(N, N // 2, N // 4))
 intermediate_branch = dict(type='DeconvDecoder', channels=(N,))
 auxiliary_branch = dict(type='DeconvDecoder', channels=(N // 2,))
@@ -34,7 +34,7 @@ model = dict(
         normals=normals_task,
         contours=contours_task))
 
-max_iters = 200
+max_iters = 150
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
