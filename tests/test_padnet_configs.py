@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
 from mtl.engine.checkpoint import safe_torch_load
+from mtl.engine.training_stages import matches
 from mtl.registry import MODELS
 from tests.cityscapes_fixtures import write_cityscapes
 
@@ -167,3 +168,20 @@ def test_cityscapes_config_trains_tests_and_resumes_on_tiny_files(tmp_path):
     metrics = resumed.test()
     assert 0 <= metrics['cityscapes/miou'] <= 1 and 0 <= metrics['cityscapes/iiou'] <= 1
     assert metrics['depth/abs_rel'] >= 0 and 0 <= metrics['seg/miou'] <= 1
+
+
+@pytest.mark.parametrize('row,sources', [('inp0', None), ('inp2', ['depth', 'seg']),
+                                         ('inp3', ['depth', 'seg', 'normals']),
+                                         ('mds', ['depth', 'seg', 'normals', 'contours'])])
+def test_table_6_rows(row, sources):
+    cfg = tiny(load(f'padnet_ablation/nyud2_t6_{row}.py'))
+    model = MODELS.build(cfg.model)
+    assert list(model.loss_specs) == SIX_LOSSES  # every row keeps the deep supervision
+    assert (model.interactions['distill'].sources if sources else list(model.interactions)) == (
+        sources or [])
+    stages = next(h for h in cfg.custom_hooks if h['type'] == 'TrainingStagesHook')['stages']
+    names = [n for n, _ in model.named_parameters()]
+    for prefix in (*stages[0]['frozen'], *stages[0]['loss_weights']):
+        assert any(matches(n, prefix) for n in names) or prefix in model.loss_specs, prefix
+    assert set(stages[1].get('loss_weights', {})) == (
+        {'depth@1.l2', 'seg@1.ce', 'normals.l2', 'contours.bce'} if row == 'mds' else set())

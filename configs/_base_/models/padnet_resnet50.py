@@ -28,9 +28,10 @@ auxiliary_weight = 0.8
 # "only the front end, with the scene parsing task". Reading: the front end (backbone + neck)
 # and the intermediate segmentation path that reads it (branches.seg stage 0 and its
 # deep-supervision head seg@1) train on seg@1.ce; everything else is frozen, its losses weigh 0.
-front_end_frozen = ('branches.depth', 'heads.depth', 'heads.depth@1', 'branches.normals',
-                    'heads.normals', 'branches.contours', 'heads.contours', 'interactions',
-                    'branches.seg.stages.1', 'branches.seg.stages.2', 'heads.seg')
+frozen_tasks = ('branches.depth', 'heads.depth', 'heads.depth@1', 'branches.normals',
+                'heads.normals', 'branches.contours', 'heads.contours',
+                'branches.seg.stages.1', 'branches.seg.stages.2', 'heads.seg')
+front_end_frozen = frozen_tasks + ('interactions',)
 front_end_loss_weights = {'depth.l2': 0.0, 'depth@1.l2': 0.0, 'seg.ce': 0.0,
                           'normals.l2': 0.0, 'contours.bce': 0.0}
 all_inputs = dict(depth='depth@1', seg='seg@1', normals='normals', contours='contours')
