@@ -83,8 +83,8 @@ def test_weakly_supervised_config_trains_on_both_formats(tmp_path):
     work_dir = tmp_path / 'work'
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
     run = subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                          str(work_dir), '--no-test'], cwd=REPO, env=env, capture_output=True,
-                         text=True, timeout=300)
+                          str(work_dir)], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     metrics = json.loads((work_dir / 'metrics.json').read_text())['metrics']
     assert metrics['depth/num_images'] == 3.0  # the KITTI frames only
