@@ -41,10 +41,8 @@ def tiny(cfg: Config, width: int = 8) -> Config:
     """The same model with a tiny front end and decoders (for CPU tests)."""
     cfg.model.backbone.update(model_name='test_resnet', pretrained=False)
     cfg.model.neck.channels = 4
-    for task, spec in cfg.model.tasks.items():
-        stages = len(spec.branch.channels)
-        spec.branch.channels = (width, width // 2, width // 2)[:stages] if stages > 1 else (
-            (width,) if task in ('depth', 'seg') and spec.get('auxiliary') else (width // 2,))
+    for spec in cfg.model.tasks.values():
+        spec.branch.channels = (width, width // 2, width // 2)[:len(spec.branch.channels)]
     return cfg
 
 
