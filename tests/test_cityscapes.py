@@ -2,6 +2,7 @@
 (cityscapesscripts) against SegMetric on the same predictions."""
 import json
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -9,7 +10,7 @@ import torch
 from mtl.datasets.cityscapes import CLASSES, CityscapesDataset, label_to_train_id
 from mtl.evaluation.cityscapes_metric import CityscapesMetric
 from mtl.evaluation.seg_metric import SegMetric
-from tests.cityscapes_fixtures import CAMERA, write_cityscapes
+from cityscapes_fixtures import CAMERA, write_cityscapes
 
 
 def test_label_table_is_the_official_19_classes():
@@ -60,7 +61,6 @@ def test_missing_and_malformed_files_name_the_fix(tmp_path):
     with pytest.raises(ValueError, match='extrinsic.baseline'):
         [dataset[i] for i in range(len(dataset))]
     label = next((tmp_path / 'gtFine').rglob('*_labelIds.png'))
-    import cv2
     cv2.imwrite(str(label), np.zeros((16, 32), np.uint16))
     with pytest.raises(ValueError, match='single-channel uint8'):
         [CityscapesDataset(str(tmp_path), targets=('seg',))[i] for i in range(4)]

@@ -7,15 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-import torch
-
 import kitti_fixtures as kf
+import pytest
+from cityscapes_fixtures import write_cityscapes
+
 from mtl.datasets.cityscapes import CityscapesDataset
 from mtl.datasets.collate import mtl_collate
 from mtl.datasets.kitti import KITTIDepthDataset
 from mtl.datasets.mixed import MixedDataset, merge_metainfo
-from tests.cityscapes_fixtures import write_cityscapes
 
 REPO = Path(__file__).resolve().parents[1]
 
