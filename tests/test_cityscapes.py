@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from cityscapes_fixtures import CAMERA, write_cityscapes
 
 from mtl.datasets.cityscapes import CLASSES, CityscapesDataset, label_to_train_id
 from mtl.evaluation.cityscapes_metric import CityscapesMetric
 from mtl.evaluation.seg_metric import SegMetric
-from cityscapes_fixtures import CAMERA, write_cityscapes
 
 
 def test_label_table_is_the_official_19_classes():

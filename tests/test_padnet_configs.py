@@ -10,11 +10,11 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from cityscapes_fixtures import write_cityscapes
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
 from mtl.engine.checkpoint import safe_torch_load
 from mtl.engine.training_stages import matches
 from mtl.registry import MODELS
-from cityscapes_fixtures import write_cityscapes
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 INTERMEDIATE = dict(depth='depth@1', seg='seg@1', normals='normals', contours='contours')
