@@ -40,6 +40,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mtl.engine  # noqa: F401  (optimizer wrapper constructors)
+from mtl.engine.runner_utils import read_config
 from mtl.registry import MODELS
 from mtl.utils.cli import run_tool
 
@@ -185,11 +186,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file "{args.config}" does not exist (see configs/).')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     out = args.out or osp.join('work_dirs', name, 'lr_finder')
     os.makedirs(out, exist_ok=True)

@@ -1,6 +1,9 @@
-"""Reading images, label maps and ``.npy`` arrays: converted correctly or refused by name.
+"""Reading images, label maps, depth PNGs and ``.npy`` arrays: converted correctly or refused
+by name. The one reader of these formats for every dataset package and tool.
 
-No paper; file formats. Pitfalls this module exists for:
+No paper; file formats. Depth PNGs store depth in fixed units in a single-channel 16-bit image
+(NYU's BTS and prepared layouts: millimetres, 1000 per metre; KITTI: 256 per metre), 0 = no
+measurement. Pitfalls this module exists for:
 
 - PIL's ``convert('RGB')`` clips a 16-bit grayscale PNG (mode ``I;16``) to 255, an almost
   white picture; here 16-bit values are scaled to 8 bits (``v * 255 / 65535``).
@@ -20,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 PathLike = Union[str, Path]
 SIXTEEN_BIT = ('I;16', 'I;16B', 'I;16L', 'I')
+NPY_MAGIC = b'\x93NUMPY'
 
 
 def open_image(path: PathLike, what: str) -> Image.Image:
@@ -58,8 +62,8 @@ def read_rgb(path: PathLike) -> np.ndarray:
         raise ValueError(f'Image "{path}" holds 32-bit floats (mode F), not a photograph: '
                          f'pass an 8- or 16-bit RGB or grayscale image.')
     if 'A' in image.getbands() or 'transparency' in image.info:
-        return np.asarray(opaque(image, path))
-    return np.asarray(image.convert('RGB'))
+        return np.array(opaque(image, path))
+    return np.array(image.convert('RGB'))  # a writable copy: datasets hand it to torch
 
 
 def read_label_map(path: PathLike) -> np.ndarray:
@@ -73,11 +77,29 @@ def read_label_map(path: PathLike) -> np.ndarray:
                      f'palette first.')
 
 
+def read_depth_png(path: PathLike, units_per_metre: float, what: str = 'Depth PNG',
+                   hint: str = '') -> np.ndarray:
+    """Metres (float32 H×W, 0 = no measurement) from a 16-bit PNG of depth in fixed units."""
+    image = open_image(path, what)
+    raw = np.asarray(image)
+    if image.mode not in SIXTEEN_BIT[:3]:
+        raise ValueError(f'{path} is not a {what}: expected a single-channel 16-bit image, got '
+                         f'{raw.dtype} with shape {raw.shape}.{" " + hint if hint else ""}')
+    return raw.astype(np.float32) / units_per_metre
+
+
 def load_npy(path: PathLike, what: str = 'Array') -> np.ndarray:
     """``np.load`` of a numeric ``.npy`` file; pickled objects are refused, never loaded."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{what} file "{path}" does not exist.')
+    with open(path, 'rb') as f:
+        magic = f.read(6)
+    if magic[:2] == b'PK':
+        raise ValueError(f'{what} file "{path}" is an .npz archive, not a single .npy array.')
+    if magic != NPY_MAGIC:
+        raise ValueError(f'{what} file "{path}" is not a valid .npy file (it starts with '
+                         f'{magic!r}, not the NumPy header): write it with np.save.')
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
@@ -85,9 +107,7 @@ def load_npy(path: PathLike, what: str = 'Array') -> np.ndarray:
             raise ValueError(f'{what} file "{path}" holds pickled Python objects (an object '
                              f'array), which mtl never unpickles. Save it as a numeric array: '
                              f'np.save(path, np.asarray(values, dtype=np.float32)).') from None
-        raise ValueError(f'{what} file "{path}" is not a valid .npy file ({error}).') from None
+        raise ValueError(f'{what} file "{path}" is damaged or truncated ({error}).') from None
     except (EOFError, OSError) as error:
         raise ValueError(f'{what} file "{path}" is damaged or truncated ({error}).') from None
-    if not isinstance(array, np.ndarray):
-        raise ValueError(f'{what} file "{path}" is an .npz archive, not a single .npy array.')
     return array

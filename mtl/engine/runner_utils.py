@@ -64,13 +64,19 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                             f'{kind} (e.g. {key}={old!r}).')
 
 
+def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """The config file at ``path`` with the ``--cfg-options`` overrides merged in."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Config file "{path}" does not exist (see configs/).')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        check_cfg_options(cfg, cfg_options)
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def load_config(args) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file "{args.config}" does not exist (see configs/).')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        check_cfg_options(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     if args.non_strict:
         cfg.load_strict = False
     name = osp.splitext(osp.basename(args.config))[0]

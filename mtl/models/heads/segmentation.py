@@ -1,4 +1,7 @@
-"""Semantic segmentation head: per-class logits; predictions are labels."""
+"""Semantic segmentation head: per-class logits; predictions are labels.
+
+No paper: a convolution to one logit per class.
+"""
 import torch
 
 from mtl.models.base import ConvHead
@@ -15,6 +18,9 @@ class SegHead(ConvHead):
             raise ValueError(f'num_classes must be at least 2, got {num_classes}')
         super().__init__(in_channels, num_classes, hidden_channels)
         self.num_classes = num_classes
+
+    def dataset_values(self) -> dict:
+        return {'num_classes': self.num_classes}
 
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output.argmax(dim=1)

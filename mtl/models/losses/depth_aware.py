@@ -24,7 +24,7 @@ from typing import Optional
 import torch
 
 from mtl.models.base import Loss, masked_mean
-from mtl.models.losses.berhu import berhu
+from mtl.models.losses.functional import berhu, berhu_threshold
 from mtl.registry import MODELS
 
 
@@ -40,14 +40,15 @@ class DepthAwareLoss(Loss):
     """See the module docstring.
 
     Args:
-        max_depth: top of the dataset's depth range in metres (α_D = 1 there).
+        max_depth: top of the dataset's depth range in metres (α_D = 1 there); no default,
+            the dataset's base config states it.
         min_depth: bottom of the range (α_D = 0 there).
         log_offset: c in log(c + d) for λ_D; must be ≥ 1.
         berhu_threshold: berHu's c as a fraction of the batch's largest error.
         detach_lambda: stop the gradient through λ_D.
     """
 
-    def __init__(self, max_depth: float = 10.0, min_depth: float = 0.0, log_offset: float = 1.0,
+    def __init__(self, max_depth: float, min_depth: float = 0.0, log_offset: float = 1.0,
                  berhu_threshold: float = 0.2, detach_lambda: bool = False):
         super().__init__()
         if not 0 <= min_depth < max_depth:
@@ -58,6 +59,9 @@ class DepthAwareLoss(Loss):
         self.max_depth, self.min_depth, self.log_offset = max_depth, min_depth, log_offset
         self.berhu_threshold, self.detach_lambda = berhu_threshold, detach_lambda
 
+    def dataset_values(self) -> dict:
+        return {'max_depth': self.max_depth}
+
     def attention(self, target: torch.Tensor) -> torch.Tensor:
         """α_D: the ground truth normalised over the depth range."""
         return ((target - self.min_depth) / (self.max_depth - self.min_depth)).clamp(0, 1)
@@ -66,12 +70,9 @@ class DepthAwareLoss(Loss):
                 valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         target = target.nan_to_num()
         error = pred - target
-        absolute = error.detach().abs()
-        if valid_mask is not None:
-            absolute = absolute[valid_mask.unsqueeze(1).expand_as(absolute)]
-        if absolute.numel() == 0:  # no valid pixel: a zero that keeps the graph
+        c = berhu_threshold(error, valid_mask, self.berhu_threshold)
+        if c is None:  # no valid pixel: a zero that keeps the graph
             return (pred * 0).sum()
-        c = self.berhu_threshold * absolute.max()
         lam = depth_lambda(pred, target, self.log_offset)
         if self.detach_lambda:
             lam = lam.detach()
