@@ -9,16 +9,21 @@
 # disparity maps; all frames of both training sets are used (Jiao drew 200 of each); the 19
 # Cityscapes train ids (the text says 21). Layouts: docs/datasets.md (KITTI, Cityscapes).
 _base_ = ['_base_/models/jiao_resnet50.py', '_base_/default_runtime.py']
+# The values of the two datasets this run mixes: KITTI's depth range, Cityscapes' 19 classes
+# (the dataset reads their names and palette from the official table).
+min_depth, max_depth = 1e-3, 80.0
 num_classes = 19
-max_depth = 80.0
+kitti_metainfo = dict(depth_range=(min_depth, max_depth))
 size = (256, 512)
 kitti_root = 'data/kitti'
 cityscapes_root = 'data/cityscapes'
 train_pipeline = [dict(type='Resize', size=size), dict(type='RandomHorizontalFlip', prob=0.5)]
 test_pipeline = [dict(type='Resize', size=size, img_only=True)]
 
-model = dict(tasks=dict(seg=dict(head=dict(num_classes=num_classes))),
-             losses={'depth.da': dict(max_depth=max_depth)})
+model = dict(
+    tasks=dict(depth=dict(head=dict(min_depth=min_depth, max_depth=max_depth)),
+               seg=dict(head=dict(num_classes=num_classes))),
+    losses={'depth.da': dict(max_depth=max_depth)})
 
 train_dataloader = dict(
     batch_size=8,
@@ -28,7 +33,7 @@ train_dataloader = dict(
     collate_fn=dict(type='mtl_collate'),
     dataset=dict(type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='train',
-             max_depth=max_depth, pipeline=train_pipeline),
+             metainfo=kitti_metainfo, pipeline=train_pipeline),
         dict(type='CityscapesDataset', data_root=cityscapes_root, split='train',
              targets=('seg',), pipeline=train_pipeline)]))
 val_dataloader = dict(
@@ -39,13 +44,12 @@ val_dataloader = dict(
     collate_fn=dict(type='mtl_collate'),
     dataset=dict(type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='val_selection',
-             max_depth=max_depth, pipeline=test_pipeline),
+             metainfo=kitti_metainfo, pipeline=test_pipeline),
         dict(type='CityscapesDataset', data_root=cityscapes_root, split='val',
              targets=('seg',), pipeline=test_pipeline)]))
 test_dataloader = val_dataloader
-# each metric skips the samples without its target
-val_evaluator = [dict(type='DepthMetric', crop=None, max_depth=max_depth),
-                 dict(type='SegMetric', num_classes=num_classes)]
+# each metric skips the samples without its target and reads its values from the metainfo
+val_evaluator = [dict(type='DepthMetric', crop=None), dict(type='SegMetric')]
 test_evaluator = val_evaluator
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=5)

@@ -10,7 +10,8 @@ _base_ = [
     './_base_/schedules/padnet_two_phase.py',
     './_base_/default_runtime.py',
 ]
-depth_head = dict(type='DepthHead', max_depth={{_base_.max_depth}}, init_depth=20.0)
+depth_head = dict(type='DepthHead', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}},
+                  init_depth=20.0)
 seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
 model = dict(tasks=dict(depth=dict(head=depth_head), seg=dict(head=seg_head)))
 

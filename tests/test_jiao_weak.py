@@ -14,7 +14,7 @@ from cityscapes_fixtures import write_cityscapes
 from mtl.datasets.cityscapes import CityscapesDataset
 from mtl.datasets.collate import mtl_collate
 from mtl.datasets.kitti import KITTIDepthDataset
-from mtl.datasets.mixed import MixedDataset, merge_metainfo
+from mtl.datasets.mixed import MixedDataset, union_metainfo
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,8 @@ def test_mixed_dataset_joins_parts_and_their_metainfo(tmp_path):
     kf.build_annotated(tmp_path / 'kitti')
     write_cityscapes(tmp_path / 'cityscapes', 'train')
     resize = [dict(type='Resize', size=(16, 32))]
-    kitti = KITTIDepthDataset(str(tmp_path / 'kitti'), split='train', pipeline=resize)
+    kitti = KITTIDepthDataset(str(tmp_path / 'kitti'), split='train', pipeline=resize,
+                              metainfo=dict(depth_range=(1e-3, 80.0)))
     cityscapes = CityscapesDataset(str(tmp_path / 'cityscapes'), targets=('seg',),
                                    pipeline=resize)
     mixed = MixedDataset([kitti, cityscapes])
@@ -41,11 +42,11 @@ def test_mixed_dataset_joins_parts_and_their_metainfo(tmp_path):
 def test_parts_that_disagree_are_refused():
     seg = dict(targets=('seg',), num_classes=19, ignore_index=255)
     with pytest.raises(ValueError, match='disagree on "num_classes"'):
-        merge_metainfo([seg, dict(seg, num_classes=13)])
+        union_metainfo([seg, dict(seg, num_classes=13)])
     with pytest.raises(ValueError, match='disagree on "ignore_index"'):
-        merge_metainfo([seg, dict(targets=('depth',), ignore_index=0)])
+        union_metainfo([seg, dict(targets=('depth',), ignore_index=0)])
     depth_only = dict(targets=('depth',), num_classes=0, depth_range=(0.001, 80.0))
-    assert merge_metainfo([seg, depth_only])['num_classes'] == 19  # KITTI's 0 describes no seg
+    assert union_metainfo([seg, depth_only])['num_classes'] == 19  # KITTI's 0 describes no seg
 
 
 TINY = """

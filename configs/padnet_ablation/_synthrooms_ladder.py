@@ -16,13 +16,11 @@ img_size = (48, 64)
 final_branch = dict(type='DeconvDecoder', channels=(N, N // 2, N // 4))
 intermediate_branch = dict(type='DeconvDecoder', channels=(N,))
 auxiliary_branch = dict(type='DeconvDecoder', channels=(N // 2,))
-depth_head = dict(type='DepthHead', max_depth={{_base_.max_depth}})
+depth_head = dict(type='DepthHead', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})
 seg_head = dict(type='SegHead', num_classes={{_base_.num_classes}})
 normals_task = dict(branch=auxiliary_branch, head=dict(type='NormalHead'), auxiliary=True)
 contours_task = dict(branch=auxiliary_branch, head=dict(type='ContourHead'), auxiliary=True)
 # pieces of the rows (configs/padnet_ablation/synthrooms_*.py)
-depth_evaluator = dict(type='DepthMetric', min_depth=1e-3, max_depth={{_base_.max_depth}})
-seg_evaluator = dict(type='SegMetric', num_classes={{_base_.num_classes}})
 de_tasks = dict(seg=dict(branch=intermediate_branch, deep_supervision=(), auxiliary=True))
 
 model = dict(
@@ -51,5 +49,3 @@ train_dataloader = dict(dataset=dict(img_size=img_size, tasks=tasks,
                                      pipeline=[dict(type='RandomHorizontalFlip', prob=0.5)]))
 val_dataloader = dict(dataset=dict(img_size=img_size, tasks=('depth', 'seg')))
 test_dataloader = dict(dataset=dict(img_size=img_size, tasks=('depth', 'seg')))
-val_evaluator = [depth_evaluator, seg_evaluator]
-test_evaluator = val_evaluator

@@ -19,7 +19,7 @@ from mtl.registry import DATASETS
 DESCRIBES = {'classes': 'seg', 'palette': 'seg', 'num_classes': 'seg', 'depth_range': 'depth'}
 
 
-def merge_metainfo(metas: Sequence[dict]) -> dict:
+def union_metainfo(metas: Sequence[dict]) -> dict:
     """The union of the parts' metainfo (see the module docstring)."""
     merged: Dict[str, object] = {'targets': tuple(dict.fromkeys(
         t for meta in metas for t in meta.get('targets', ())))}
@@ -54,7 +54,7 @@ class MixedDataset(Dataset):
         self.ends: List[int] = []
         for part in self.datasets:
             self.ends.append((self.ends[-1] if self.ends else 0) + len(part))
-        self.metainfo = merge_metainfo([getattr(d, 'metainfo', {}) for d in self.datasets])
+        self.metainfo = union_metainfo([getattr(d, 'metainfo', {}) for d in self.datasets])
 
     def __len__(self) -> int:
         return self.ends[-1]

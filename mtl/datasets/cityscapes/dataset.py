@@ -15,7 +15,7 @@ official evaluation reads). ``targets=('seg',)`` gives labels-only samples (Jiao
 weakly supervised setting); the test split has no public labels.
 """
 from pathlib import Path
-from typing import Callable, List, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import torch
 from mmengine.dataset import Compose
@@ -23,6 +23,7 @@ from torch.utils.data import Dataset
 
 from mtl.datasets.cityscapes.io import DOCS, read_camera, read_depth, read_label_ids, read_rgb
 from mtl.datasets.cityscapes.labels import CLASSES, PALETTE, label_to_train_id
+from mtl.datasets.metainfo import merge_metainfo
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
 
@@ -44,12 +45,14 @@ class CityscapesDataset(Dataset):
         split: ``'train'``, ``'val'`` or ``'test'``.
         targets: which of ``('seg', 'depth')`` to load; each needs its files on disk.
         pipeline: transform configs (mtl TRANSFORMS) or callables, applied in order.
-        min_depth, max_depth: the metric ``depth_range`` of the metainfo.
+        metainfo: the config's values (:mod:`mtl.datasets.metainfo`), e.g.
+            ``dict(depth_range=(min_depth, max_depth))``; the classes and palette are the
+            official table's and a config that restates them must agree.
     """
 
     def __init__(self, data_root: str, split: str = 'train', targets: Sequence[str] = TARGETS,
-                 pipeline: Sequence[Union[dict, Callable]] = (), min_depth: float = 1e-3,
-                 max_depth: float = 80.0):
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 metainfo: Optional[dict] = None):
         if split not in SPLITS:
             raise ValueError(f'Unknown Cityscapes split "{split}"; choose one of {SPLITS}.')
         unknown = [t for t in targets if t not in TARGETS]
@@ -57,10 +60,9 @@ class CityscapesDataset(Dataset):
             raise ValueError(f'targets may hold {TARGETS}, got unknown {unknown}')
         self.data_root, self.split, self.targets = Path(data_root), split, tuple(targets)
         self.stems = self._index()
-        self.metainfo = dict(dataset_name='Cityscapes', classes=CLASSES, palette=list(PALETTE),
-                             num_classes=len(CLASSES), ignore_index=IGNORE_INDEX,
-                             depth_range=(float(min_depth), float(max_depth)),
-                             targets=self.targets)
+        self.metainfo = merge_metainfo(type(self).__name__, dict(
+            dataset_name='Cityscapes', classes=CLASSES, palette=list(PALETTE),
+            num_classes=len(CLASSES), ignore_index=IGNORE_INDEX, targets=self.targets), metainfo)
         self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t
                                  for t in pipeline])
 
