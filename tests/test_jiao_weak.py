@@ -54,7 +54,7 @@ _base_ = ['CONFIG']
 size = (16, 32)
 train_pipeline = [dict(type='Resize', size=size), dict(type='RandomHorizontalFlip', prob=0.5)]
 test_pipeline = [dict(type='Resize', size=size, img_only=True)]
-kitti = dict(type='KITTIDepthDataset', data_root='ROOT/kitti')
+kitti = dict(type='KITTIDepthDataset', data_root='ROOT/kitti', metainfo={{_base_.kitti_metainfo}})
 cityscapes = dict(type='CityscapesDataset', data_root='ROOT/cityscapes', targets=('seg',))
 train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, dataset=dict(
     datasets=[dict(kitti, split='train', pipeline=train_pipeline),
