@@ -183,3 +183,20 @@ def test_table_6_rows(row, sources):
         assert any(matches(n, prefix) for n in names) or prefix in model.loss_specs, prefix
     assert set(stages[1].get('loss_weights', {})) == (
         {'depth@1.l2', 'seg@1.ce', 'normals.l2', 'contours.bce'} if row == 'mds' else set())
+
+
+@pytest.mark.parametrize('name', ['padnet_synthrooms.py', 'padnet_nyud2.py',
+                                  'padnet_cityscapes.py'])
+def test_phase_1_names_exist_in_the_model(name):
+    cfg = tiny(load(name))
+    model = MODELS.build(cfg.model)
+    stages = next(h for h in cfg.custom_hooks if h['type'] == 'TrainingStagesHook')['stages']
+    names = [n for n, _ in model.named_parameters()]
+    assert [s['name'] for s in stages] == ['front_end', 'joint']
+    assert all(any(matches(n, p) for n in names) for p in stages[0]['frozen'])
+    assert set(stages[0]['loss_weights']) == set(model.loss_specs) - {'seg@1.ce'}
+    trained = [n for n in names if not any(matches(n, p) for p in stages[0]['frozen'])]
+    assert {n.split('.')[0] for n in trained} == {'backbone', 'neck', 'branches', 'heads'}
+    path = [n for n in trained if n.startswith(('branches', 'heads'))]
+    assert all(n.startswith(('branches.seg.stages.0.', 'heads.seg@1.')) for n in path), path
+    assert any(n.startswith('heads.seg@1.') for n in path)
