@@ -12,6 +12,8 @@ file), so no environment variable is needed. cityscapesscripts 2.3.0 calls ``np.
 which NumPy 2.4 removed: the official module is given a NumPy namespace that adds
 ``in1d`` as ``isin(...).ravel()`` (its documented equivalent), and nothing else changes.
 ``SegMetric`` gives the same class IoU on the same predictions (tests/test_cityscapes.py).
+Under distributed evaluation every process writes its PNGs and rank 0 reads them all: the
+processes must share a file system (one node, or ``tmp_dir`` on a shared disk).
 """
 import copy
 import os
