@@ -65,7 +65,8 @@ def test_each_dataset_family_states_its_values_in_one_place():
     lines = [(p.relative_to(ROOT / 'configs').as_posix(), line) for p in CONFIGS
              for line in p.read_text().splitlines()]
     assert sorted(p for p, line in lines if stated.match(line)) == [
-        '_base_/datasets/kitti_depth.py', '_base_/datasets/nyud2_40c.py',
+        '_base_/datasets/cityscapes.py', '_base_/datasets/kitti_depth.py',
+        '_base_/datasets/nyud2_40c.py', '_base_/datasets/sunrgbd.py',
         '_base_/datasets/synthrooms.py']
     found = [f'{p}: {line}' for p, line in lines
              if restated.search(line) and not stated.match(line)]
