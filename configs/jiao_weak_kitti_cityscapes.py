@@ -8,22 +8,21 @@
 # KITTI depth here is the depth benchmark's (LiDAR) where Jiao used the 200 stereo 2015
 # disparity maps; all frames of both training sets are used (Jiao drew 200 of each); the 19
 # Cityscapes train ids (the text says 21). Layouts: docs/datasets.md (KITTI, Cityscapes).
-_base_ = ['_base_/models/jiao_resnet50.py', '_base_/default_runtime.py']
-# The values of the two datasets this run mixes: KITTI's depth range, Cityscapes' 19 classes
-# (the dataset reads their names and palette from the official table).
-min_depth, max_depth = 1e-3, 80.0
-num_classes = 19
-kitti_metainfo = dict(depth_range=(min_depth, max_depth))
+_base_ = ['_base_/models/jiao_resnet50.py', '_base_/datasets/cityscapes.py',
+          '_base_/default_runtime.py']
+# The values come from the Cityscapes base config (19 classes; depth range 1e-3 to 80 m, the
+# range KITTI is evaluated in as well); the KITTI parts are given that range as metainfo.
+kitti_metainfo = dict(depth_range=({{_base_.min_depth}}, {{_base_.max_depth}}))
 size = (256, 512)
 kitti_root = 'data/kitti'
-cityscapes_root = 'data/cityscapes'
 train_pipeline = [dict(type='Resize', size=size), dict(type='RandomHorizontalFlip', prob=0.5)]
 test_pipeline = [dict(type='Resize', size=size, img_only=True)]
 
 model = dict(
-    tasks=dict(depth=dict(head=dict(min_depth=min_depth, max_depth=max_depth)),
-               seg=dict(head=dict(num_classes=num_classes))),
-    losses={'depth.da': dict(max_depth=max_depth)})
+    tasks=dict(
+        depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+        seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
+    losses={'depth.da': dict(max_depth={{_base_.max_depth}})})
 
 train_dataloader = dict(
     batch_size=8,
@@ -31,22 +30,22 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type='MixedDataset', datasets=[
+    dataset=dict(_delete_=True, type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='train',
              metainfo=kitti_metainfo, pipeline=train_pipeline),
-        dict(type='CityscapesDataset', data_root=cityscapes_root, split='train',
-             targets=('seg',), pipeline=train_pipeline)]))
+        dict(type='CityscapesDataset', data_root={{_base_.data_root}}, split='train',
+             metainfo={{_base_.metainfo}}, targets=('seg',), pipeline=train_pipeline)]))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type='MixedDataset', datasets=[
+    dataset=dict(_delete_=True, type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='val_selection',
              metainfo=kitti_metainfo, pipeline=test_pipeline),
-        dict(type='CityscapesDataset', data_root=cityscapes_root, split='val',
-             targets=('seg',), pipeline=test_pipeline)]))
+        dict(type='CityscapesDataset', data_root={{_base_.data_root}}, split='val',
+             metainfo={{_base_.metainfo}}, targets=('seg',), pipeline=test_pipeline)]))
 test_dataloader = val_dataloader
 # each metric skips the samples without its target and reads its values from the metainfo
 val_evaluator = [dict(type='DepthMetric', crop=None), dict(type='SegMetric')]

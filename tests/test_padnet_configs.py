@@ -1,7 +1,7 @@
 """The PAD-Net configs (Xu et al., CVPR 2018): the flagships follow §3–§4.1, the ladder rows
 differ as Table 1's rows do, a gradient reaches the front end through every path, missing
-data stops with a pointer to the docs, and the Cityscapes config trains, tests and resumes
-on tiny files in the downloaded formats."""
+data stops with a pointer to the docs, and the NYUD-v2 and Cityscapes configs train and test
+(Cityscapes also resumes) on tiny files in the downloaded formats."""
 import inspect
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 from cityscapes_fixtures import write_cityscapes
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
+from nyud2_fixtures import make_nyu_root
 from mtl.engine.checkpoint import safe_torch_load
 from mtl.engine.training_stages import matches
 from mtl.registry import MODELS
@@ -200,3 +201,24 @@ def test_phase_1_names_exist_in_the_model(name):
     path = [n for n in trained if n.startswith(('branches', 'heads'))]
     assert all(n.startswith(('branches.seg.stages.0.', 'heads.seg@1.')) for n in path), path
     assert any(n.startswith('heads.seg@1.') for n in path)
+
+
+def test_nyud2_config_trains_and_tests_on_tiny_files(tmp_path, shared_data):
+    root = make_nyu_root(tmp_path / 'nyud2', shared_data)
+    cfg = tiny(load('padnet_nyud2.py'))
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    assert [t['type'] for t in pipeline] == ['Crop', 'RandomScaleCrop', 'RandomHorizontalFlip',
+                                             'DepthToNormals', 'SegToContours']
+    pipeline[0]['box'], pipeline[1]['crop_size'] = (0, 0, 12, 16), (8, 16)  # 12x16 frames
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(batch_size=2, num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = str(root)
+    stages = cfg.custom_hooks[1]['stages']
+    stages[0]['length'], stages[1]['length'] = 1, 1
+    cfg.train_cfg.update(max_epochs=2, val_interval=2)
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        evaluator[0]['depth_caps'] = ()  # the fixture's test frames lie beyond 4 m
+    runner = runner_for(cfg, tmp_path / 'work')
+    runner.train()
+    metrics = runner.test()
+    assert metrics['depth/abs_rel'] >= 0 and 0 <= metrics['seg/miou'] <= 1
