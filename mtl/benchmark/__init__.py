@@ -4,6 +4,7 @@ Every comparison is measured as interleaved rounds in one process (A, B, A, B, â
 reported as the median ratio with its spread, so that it holds on a loaded or slower
 machine where absolute times do not (``mtl.benchmark.rounds``). No paper: tooling.
 """
-from mtl.benchmark import overhead
+from mtl.benchmark import data, efficiency, evaluation, overhead, train
 
-MODES = {'overhead': overhead}
+MODES = {'overhead': overhead, 'efficiency': efficiency, 'data': data,
+         'synthrooms': data.SynthRooms, 'train': train, 'evaluation': evaluation}
