@@ -13,6 +13,9 @@
         train-step throughput (samples/s) and peak memory, with the GPU switches.
     python tools/benchmark.py evaluation [--images 654 --size 480 640]
         metric accumulation time over the model's forward time on an NYU-sized set.
+    python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
+        peak memory of the attention loss (CI-Net Eq. 4) against the number of pixels N,
+        computed whole (N×N) and in row blocks: O(N²) against O(N).
 
 Results are printed and, with ``--out FILE``, saved as JSON.
 """
