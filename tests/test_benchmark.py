@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mtl.benchmark import efficiency, evaluation, overhead
+from mtl.benchmark import data, efficiency, evaluation, overhead
 from mtl.benchmark.rounds import interleave, ratio
 from mtl.engine.performance import (ChannelsLastHook, amp_wrapper_cfg, apply_performance_options,
                                     compile_train_step)
@@ -64,6 +64,16 @@ def test_overhead_mode_steps_all_candidates_and_merges_optimizer_groups():
     groups = result['optimizer_groups']
     assert groups['train_step'] == 2  # decay / no decay, merged from one per parameter
     assert groups['per_param'] > 50
+
+
+def test_data_mode_prints_data_over_train_throughput():
+    args = argparse.Namespace(config=TINY, cfg_options=None, rounds=1, iters=1, batches=2,
+                              batch_size=2, workers=0)
+    result = data.run(args)
+    ratio = result['data_over_train']
+    assert ratio['rounds'] == 1 and result['workers'] == 0
+    assert ratio['median'] == pytest.approx(result['data_samples_per_s'][0]
+                                            / result['train_samples_per_s'][0])
 
 
 def test_evaluation_mode_times_the_config_metrics():
