@@ -13,7 +13,7 @@ import torch
 from mmengine.evaluator import Evaluator
 
 from mtl.benchmark.rounds import load_cfg
-from mtl.registry import MODELS
+from mtl.registry import DATASETS, MODELS
 
 
 def fake_targets(model, images: torch.Tensor, generator) -> dict:
@@ -28,10 +28,20 @@ def fake_targets(model, images: torch.Tensor, generator) -> dict:
     return targets
 
 
+def test_metainfo(cfg) -> dict:
+    """The test set's metainfo (class names, depth range, …) that mmengine's test loop
+    would hand the metrics: from the dataset config, else from the built dataset."""
+    dataset_cfg = cfg.test_dataloader.dataset
+    if dataset_cfg.get('metainfo') is not None:
+        return dict(dataset_cfg.metainfo)
+    return DATASETS.build(dataset_cfg).metainfo
+
+
 def run(args) -> dict:
     cfg = load_cfg(args.config, args.cfg_options)
     model = MODELS.build(cfg.model).eval()
     evaluator = Evaluator(cfg.test_evaluator)
+    evaluator.dataset_meta = test_metainfo(cfg)
     generator = torch.Generator().manual_seed(0)
     height, width = args.size
     images = torch.rand(args.batch_size, 3, height, width, generator=generator) * 255
