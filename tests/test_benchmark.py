@@ -12,8 +12,8 @@ from torch import nn
 
 from mtl.benchmark import data, efficiency, evaluation, overhead
 from mtl.benchmark.rounds import interleave, ratio
-from mtl.engine.performance import (ChannelsLastHook, amp_wrapper_cfg, apply_performance_options,
-                                    compile_train_step)
+from mtl.engine.channels_last import ChannelsLastHook
+from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
 from mtl.models.data_preprocessor import MultiTaskDataPreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]

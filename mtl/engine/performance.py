@@ -8,7 +8,7 @@ config can also set them itself:
 - ``--amp {bf16,fp16}``: ``optim_wrapper.type='AmpOptimWrapper'`` with that dtype on CUDA
   (fp16 with dynamic loss scaling), ``CPUAutocastOptimWrapper`` (bf16 only) on the CPU;
 - ``--channels-last``: ``model.data_preprocessor.channels_last=True`` and the
-  ``ChannelsLastHook``, which converts the model's weights before training;
+  ``ChannelsLastHook`` (``mtl/engine/channels_last.py``), which converts the model's weights before training;
 - ``--compile``: ``compile=True`` (mmengine compiles ``model.train_step`` with
   ``torch.compile``; a dict gives its options);
 - ``--cudnn-benchmark``: ``env_cfg.cudnn_benchmark=True``;
@@ -16,9 +16,6 @@ config can also set them itself:
   ``model.data_preprocessor.non_blocking=True`` (host-to-device copies overlap compute).
 """
 import torch
-from mmengine.hooks import Hook
-
-from mtl.registry import HOOKS
 
 AMP_DTYPES = {'bf16': 'bfloat16', 'fp16': 'float16'}
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -83,11 +80,3 @@ def to_channels_last(model: torch.nn.Module) -> torch.nn.Module:
 def compile_train_step(model: torch.nn.Module, options: dict) -> None:
     """``torch.compile`` the model's ``train_step``, as mmengine does for ``compile=True``."""
     model.train_step = torch.compile(model.train_step, **options)
-
-
-@HOOKS.register_module()
-class ChannelsLastHook(Hook):
-    """Converts the model's weights to channels-last before training (``--channels-last``)."""
-
-    def before_run(self, runner) -> None:
-        to_channels_last(runner.model)
