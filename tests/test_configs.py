@@ -65,8 +65,9 @@ def test_each_dataset_family_states_its_values_in_one_place():
     lines = [(p.relative_to(ROOT / 'configs').as_posix(), line) for p in CONFIGS
              for line in p.read_text().splitlines()]
     assert sorted(p for p, line in lines if stated.match(line)) == [
-        '_base_/datasets/kitti_depth.py', '_base_/datasets/nyud2_40c.py',
-        '_base_/datasets/synthrooms.py']
+        '_base_/datasets/cityscapes.py', '_base_/datasets/kitti_depth.py',
+        '_base_/datasets/nyud2_40c.py',
+        '_base_/datasets/sunrgbd.py', '_base_/datasets/synthrooms.py']
     found = [f'{p}: {line}' for p, line in lines
              if restated.search(line) and not stated.match(line)]
     assert not found, found
@@ -89,6 +90,7 @@ def test_no_code_default_stands_in_for_a_dataset_value(component, names):
     ('nyud2_13c', dict(min_depth=1e-3, max_depth=10.0, num_classes=13)),
     ('nyud2_4c', dict(min_depth=1e-3, max_depth=10.0, num_classes=4)),
     ('kitti_eigen', dict(min_depth=1e-3, max_depth=80.0, num_classes=0)),
+    ('sunrgbd', dict(min_depth=1e-3, max_depth=10.0, num_classes=37)),
     ('synthrooms', dict(min_depth=1e-3, max_depth=10.0, num_classes=13)),
     ('synthrooms_4c', dict(min_depth=1e-3, max_depth=10.0, num_classes=4))])
 def test_dataset_configs_give_their_values_to_every_split(name, values):
