@@ -1,4 +1,4 @@
-"""Helpers shared by tools/train.py and tools/test.py."""
+"""Helpers shared by the command-line tools: one set of argument names for all of them."""
 import json
 import math
 import os
@@ -19,6 +19,15 @@ def add_common_args(parser) -> None:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help='job launcher for distributed runs')
+
+
+def add_model_args(parser) -> None:
+    """``CONFIG CHECKPOINT`` (positional, as in mmsegmentation), ``--cfg-options``, ``--device``:
+    the arguments of every tool that runs a trained model."""
+    parser.add_argument('config', help='config file, e.g. configs/hps_synthrooms.py')
+    parser.add_argument('checkpoint', help='checkpoint file (or URL)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
 
 
 def load_config(args) -> Config:
