@@ -1,82 +1,82 @@
-"""Run a trained model on your own images: ``python tools/infer.py CONFIG CKPT IMG [IMG ...]``.
+"""Predict on your own images: ``python tools/infer.py CONFIG CHECKPOINT INPUT [INPUT ...]``.
 
-Writes, per image, colourised PNGs of every prediction (depth, segmentation, normals,
-contours) and, with ``--save-npy``, the raw arrays (depth in metres, labels, unit normals)
-to ``--out-dir``. Images are resized to ``--size H W`` (default: the size the model was
-trained at, read from the config's test dataset) and predictions are resized back.
+INPUT may be image files, folders (every image inside) or glob patterns. Predictions go
+through ``mtl.apis.inference_model``, so preprocessing, resizing and flip averaging are
+those of ``tools/test.py``. Writes, per image, ``<name>_panel.png`` (input and every
+prediction, with colour bars and legends), with ``--save-npy`` the raw arrays (depth in
+metres, class ids, unit normals, contour probabilities), and with ``--ply`` a coloured
+point cloud of each depth-like prediction (needs ``--intrinsics`` or the dataset's).
 """
 import argparse
+import glob
 from pathlib import Path
 
 import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from PIL import Image
-from torch.nn import functional as F
+from tqdm import tqdm
 
-import mtl.engine  # noqa: F401  (safe checkpoint loading)
-from mtl.engine.show_results import render_map
-from mtl.registry import MODELS
+from mtl.apis import inference_model, init_model, read_image
+from mtl.engine.runner_utils import add_model_args
+from mtl.structures import target_spec
+from mtl.visualization.panels import PanelStyle, sample_panel
+from mtl.visualization.pointcloud import depth_to_ply, intrinsics_matrix
+
+IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm'}
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('images', nargs='+', help='image files (any format PIL reads)')
+    add_model_args(parser)
+    parser.add_argument('inputs', nargs='+', help='image files, folders or glob patterns')
     parser.add_argument('--out-dir', default='predictions')
-    parser.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
-                        help='network input size (default: from the config)')
     parser.add_argument('--save-npy', action='store_true', help='also save raw arrays as .npy')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--ply', action='store_true', help='also write coloured point clouds')
+    parser.add_argument('--intrinsics', type=float, nargs=4, metavar=('FX', 'FY', 'CX', 'CY'),
+                        help='camera intrinsics in pixels of the input images (for --ply)')
+    parser.add_argument('--per-image-range', action='store_true',
+                        help='colour depth over each image\'s own range, not the dataset\'s')
     return parser.parse_args()
 
 
-def input_size(cfg: Config, override):
-    if override:
-        return tuple(override)
-    size = cfg.get('test_dataloader', {}).get('dataset', {}).get('img_size')
-    if size is None:
-        raise ValueError('The config does not say the input size; pass --size H W')
-    return tuple(size)
-
-
-def load_image(path: Path, size) -> tuple:
-    if not path.is_file():
-        raise FileNotFoundError(f'Image "{path}" does not exist.')
-    rgb = np.asarray(Image.open(path).convert('RGB'))
-    img = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
-    img = F.interpolate(img, size=size, mode='bilinear', align_corners=False, antialias=True)
-    return img.round().clamp(0, 255).to(torch.uint8), rgb.shape[:2]
+def expand_inputs(inputs) -> list:
+    """Files, the images inside folders, and glob matches, in order, without repeats."""
+    paths = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            paths += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            if not matches:
+                raise FileNotFoundError(f'"{item}" is neither a file, a folder nor a glob '
+                                        f'pattern that matches anything.')
+            paths += [p for p in matches if p.is_file()]
+    return list(dict.fromkeys(paths))
 
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    DefaultScope.get_instance('infer', scope_name=cfg.get('default_scope', 'mtl'))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device).eval()
-    size, out_dir = input_size(cfg, args.size), Path(args.out_dir)
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    paths, out_dir = expand_inputs(args.inputs), Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    heads = {task: task_cfg.get('head', {}) for task, task_cfg in cfg.model.tasks.items()}
-    num_classes = heads.get('seg', {}).get('num_classes', 0)
-    max_depth = heads.get('depth', {}).get('max_depth', 10.0)
-    for path in map(Path, args.images):
-        img, original = load_image(path, size)
-        data = model.data_preprocessor({'img': img, 'meta': [{'sample_id': path.stem}]})
-        with torch.no_grad():
-            outputs, _ = model.forward_outputs(data['inputs'], predicting=True)
-        for task, output in outputs.items():
-            head = model.heads[task]
-            prediction = head.predict(head.resize(output, original))[0].cpu().numpy()
-            Image.fromarray(render_map(task, prediction, num_classes, max_depth)).save(
-                out_dir / f'{path.stem}_{task}.png')
+    style = PanelStyle(model.dataset_meta, args.per_image_range)
+    targets = model.task_targets()
+    intrinsics = intrinsics_matrix(*args.intrinsics) if args.intrinsics else None
+    if args.ply and intrinsics is None:
+        raise ValueError('--ply needs the camera: pass --intrinsics FX FY CX CY (pixels of '
+                         'the input images).')
+    for path in tqdm(paths, desc='infer', unit='img'):
+        rgb, prediction = read_image(path), inference_model(model, path)
+        Image.fromarray(sample_panel(rgb, prediction, {}, targets, style, path.name)).save(
+            out_dir / f'{path.stem}_panel.png')
+        for task, value in prediction.items():
             if args.save_npy:
-                np.save(out_dir / f'{path.stem}_{task}.npy', prediction)
-        print(f'{path} -> {out_dir}/{path.stem}_*.png')
+                np.save(out_dir / f'{path.stem}_{task}.npy', value)
+            if args.ply and target_spec(targets[task]).kind == 'depth':
+                depth_to_ply(out_dir / f'{path.stem}_{task}.ply', value, intrinsics, rgb)
+    print(f'{len(paths)} image(s) -> {out_dir}')
 
 
 if __name__ == '__main__':

@@ -174,6 +174,10 @@ class MultiTaskModel(BaseModel):
         """``{loss name: target key}``: what the dataset must provide."""
         return {name: spec.target for name, spec in self.loss_specs.items()}
 
+    def task_targets(self) -> Dict[str, str]:
+        """``{task: target key}``: the batch key that supervises each task."""
+        return {task: cfg['target'] for task, cfg in self.task_cfg.items()}
+
     # ---------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[dict] = None, mode: str = 'tensor'):
         if mode == 'loss':

@@ -139,24 +139,27 @@ def sample_panel(img: np.ndarray, preds: Dict[str, np.ndarray], gts: Dict[str, n
         gts: ``{target key: ground truth}`` (may lack some or all targets).
         targets: ``{task: target key}``, which decides how a row is drawn.
     """
-    tasks = list(preds)
-    fig = Figure(figsize=(10.5, 2.1 * len(tasks)), dpi=72)
-    grid = fig.subplots(len(tasks), 4, squeeze=False)
+    tasks, columns = list(preds), (0, 1, 2, 3) if gts else (0, 2)
+    width = 2.6 * len(columns) + 1.0  # inches; the last one holds the legends
+    fig = Figure(figsize=(width, 2.1 * len(tasks)), dpi=72)
+    grid = fig.subplots(len(tasks), len(columns), squeeze=False)
     for row, task in enumerate(tasks):
-        axes, key = grid[row], targets[task]
+        axes, key = [None] * 4, targets[task]
+        for col, ax in zip(columns, grid[row]):
+            axes[col] = ax
         spec = TARGET_SPECS.get(key)
         if spec is None:
             raise KeyError(f'Task "{task}" predicts target "{key}", which is not declared; '
                            f'declare it with mtl.structures.register_target()')
         axes[0].imshow(img)
         DRAW[spec.kind](fig, axes, img, np.asarray(preds[task]), gts.get(key), style, spec.kind)
-        for col, ax in enumerate(axes):
+        for col, ax in zip(columns, grid[row]):
             ax.set_xticks([]), ax.set_yticks([])
             if row == 0:
                 ax.set_title(COLUMNS[col], fontsize=9)
         axes[0].set_ylabel(task, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.subplots_adjust(left=0.03, right=0.9, top=0.9 if title else 0.93, bottom=0.02,
+    fig.subplots_adjust(left=0.03, right=1 - 0.9 / width, top=0.9 if title else 0.93, bottom=0.02,
                         wspace=0.35, hspace=0.1)
     return figure_to_rgb(fig)
