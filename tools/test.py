@@ -1,7 +1,8 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG --checkpoint CKPT``.
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``.
 
-Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes
-colourised depth / segmentation / normal PNGs; ``--tta flip`` averages each
+Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes one labelled
+panel per sample (input | ground truth | prediction | error for every task, colour bars
+and class legends) and the depth statistics plot; ``--tta flip`` averages each
 prediction with that of the mirrored image.
 """
 import argparse
@@ -16,10 +17,13 @@ from mtl.engine.runner_utils import add_common_args, format_metrics, load_config
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    add_common_args(parser)
-    parser.add_argument('--checkpoint', required=True, help='checkpoint file to evaluate')
+    add_common_args(parser, checkpoint=True)
     parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
-    parser.add_argument('--show-dir', help='write colourised predictions here')
+    parser.add_argument('--show-dir', help='write a labelled panel per sample here')
+    parser.add_argument('--per-image-range', action='store_true',
+                        help='with --show-dir: colour depth over each image\'s range, not the dataset\'s')
+    parser.add_argument('--ply', action='store_true',
+                        help='with --show-dir: also write predicted depth as coloured point clouds')
     parser.add_argument('--tta', choices=['none', 'flip'],
                         help='test-time augmentation (default: as the config\'s model.test_cfg says)')
     return parser.parse_args()
@@ -35,9 +39,11 @@ def main():
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=args.tta == 'flip')
     tta = 'flip' if (cfg.model.get('test_cfg') or {}).get('flip') else 'none'
     if args.show_dir:
-        head = cfg.model.tasks.get('seg', {}).get('head', {})
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
-            type='ShowResultsHook', out_dir=args.show_dir, num_classes=head.get('num_classes', 0))]
+        hook = dict(cfg.default_hooks.get('visualization') or dict(type='SamplePanelHook'))
+        hook.update(out_dir=args.show_dir, per_image_range=args.per_image_range, ply=args.ply)
+        cfg.default_hooks.visualization = hook
+    elif args.ply or args.per_image_range:
+        raise ValueError('--ply and --per-image-range apply to the pictures: add --show-dir DIR')
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')

@@ -10,7 +10,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # labelled panels of the first validation samples and depth statistics, to every vis
+    # backend below; tools/test.py --show-dir writes a panel per test sample
+    visualization=dict(type='SamplePanelHook', num_val_samples=2))
 
 custom_hooks = [dict(type='TargetCheckHook')]
 

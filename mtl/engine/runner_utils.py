@@ -12,8 +12,12 @@ from mmengine.config import Config, DictAction
 CONFIG_HELP = 'override config entries, e.g. train_cfg.max_iters=100 model.backbone.pretrained=False'
 
 
-def add_common_args(parser) -> None:
+def add_common_args(parser, checkpoint: bool = False) -> None:
+    """The arguments of the tools that run mmengine's Runner (train, test); with
+    ``checkpoint`` a positional CHECKPOINT after CONFIG, as in mmsegmentation."""
     parser.add_argument('config', help='config file, e.g. configs/hps_synthrooms.py')
+    if checkpoint:
+        parser.add_argument('checkpoint', help='checkpoint file to evaluate')
     parser.add_argument('--work-dir', help='where logs, checkpoints and metrics go '
                                            '(default: work_dirs/<config name>)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
