@@ -20,7 +20,11 @@ custom_hooks = [dict(type='TargetCheckHook')]
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
 
-log_processor = dict(by_epoch=False, window_size=20)
+# Window means for every loss-like key: mmengine's default pattern averages only keys with
+# "loss" in them, which would log a weighted loss_<name> as a mean and its raw <name> (and a
+# combiner's weight.<name>) as the current value; every value our model logs has a dot.
+log_processor = dict(by_epoch=False, window_size=20,
+                     mean_pattern=r'.*(loss|time|data_time|grad_norm).*|\.')
 log_level = 'INFO'
 load_from = None
 resume = False
