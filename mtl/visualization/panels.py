@@ -7,20 +7,21 @@ the task's target (``mtl.structures.TARGET_SPECS``), never the task's name:
 - ``depth``: a colour map with a colour bar in metres, over the dataset's depth range
   (``dataset_meta['depth_range']``) or, with ``per_image_range``, over the ground truth's
   range of this image; the error is |prediction − truth| in metres.
-- ``labels``: the dataset palette with a legend of the class names present; a float
-  prediction of a label target (e.g. contour probabilities) is drawn as a red overlay on
-  the input; the error marks wrong pixels.
+- ``labels``: for ``CLASS_TARGET`` the dataset palette with a legend of the class names
+  present (other label maps: a generic palette, numbered); a one-channel (binary) label
+  map or a float prediction of one (e.g. contour probabilities) is drawn as a red overlay
+  on the input; the error marks wrong pixels.
 - ``vector``: unit normals as RGB ((n + 1) / 2); the error is the angle in degrees.
 - ``scalar``: a colour map with a colour bar; absolute error.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from mtl.structures import IGNORE_INDEX, TARGET_SPECS
+from mtl.structures import CLASS_TARGET, IGNORE_INDEX, TARGET_SPECS
 from mtl.visualization.colormaps import colorize_normals, default_palette
 
 DEPTH_CMAP, ERROR_CMAP = 'magma_r', 'inferno'
@@ -46,14 +47,17 @@ class PanelStyle:
         self.ignore_index = meta.get('ignore_index', IGNORE_INDEX)
         self.per_image_range = per_image_range
 
-    def palette_for(self, labels: Sequence[np.ndarray]) -> np.ndarray:
-        if self.palette is not None:
-            return self.palette
-        top = max(int(x[x != self.ignore_index].max(initial=0)) for x in labels)
-        return default_palette(max(len(self.classes), top + 1, 2))
+    def labels_for(self, key: str, maps: Sequence[np.ndarray]) -> Tuple[Sequence[str], np.ndarray]:
+        """(class names, palette) of label target ``key``: the dataset's for
+        ``CLASS_TARGET``, numbers and a generic palette for other label maps."""
+        if key == CLASS_TARGET and self.palette is not None:
+            return self.classes, self.palette
+        top = max(int(x[x != self.ignore_index].max(initial=0)) for x in maps)
+        names = self.classes if key == CLASS_TARGET else ()
+        return names, default_palette(max(len(names), top + 1, 2))
 
 
-def _draw_depth(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
+def _draw_depth(fig, axes, img, pred, gt, style: PanelStyle, kind: str, key: str):
     pred = np.squeeze(pred).astype(np.float32)
     gt = None if gt is None else np.squeeze(gt).astype(np.float32)
     if kind == 'depth' and style.depth_range and not style.per_image_range:
@@ -76,9 +80,9 @@ def _draw_depth(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
         fig.colorbar(image, ax=axes[3], fraction=0.046, pad=0.02).set_label(f'|error|{unit}')
 
 
-def _draw_labels(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
+def _draw_labels(fig, axes, img, pred, gt, style: PanelStyle, kind: str, key: str):
     pred, gt = np.squeeze(pred), None if gt is None else np.squeeze(gt)
-    if np.issubdtype(pred.dtype, np.floating):  # a probability of a binary label
+    if np.issubdtype(pred.dtype, np.floating) or TARGET_SPECS[key].channels == 1:  # binary map
         for col, value in ((1, gt), (2, pred)):
             if value is not None:
                 prob = np.where(value == style.ignore_index, 0, value).astype(np.float32)
@@ -90,14 +94,14 @@ def _draw_labels(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
             axes[3].imshow(wrong, cmap='Reds', vmin=0, vmax=1)
         return
     maps = [m for m in (gt, pred) if m is not None]
-    palette = style.palette_for(maps)
+    classes, palette = style.labels_for(key, maps)
     for col, value in ((1, gt), (2, pred)):
         if value is not None:
             rgb = palette[np.clip(value, 0, len(palette) - 1)]
             rgb[value == style.ignore_index] = 0
             axes[col].imshow(rgb)
     present = np.unique(np.concatenate([m[m != style.ignore_index].ravel() for m in maps]))
-    names = [style.classes[c] if c < len(style.classes) else str(c) for c in present]
+    names = [classes[c] if c < len(classes) else str(c) for c in present]
     handles = [Patch(color=palette[c] / 255, label=n) for c, n in zip(present[:12], names[:12])]
     axes[2].legend(handles=handles, loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=6,
                    frameon=False)
@@ -106,7 +110,7 @@ def _draw_labels(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
         axes[3].imshow(_masked((pred != gt).astype(np.float32), valid), cmap='Reds', vmin=0, vmax=1)
 
 
-def _draw_vectors(fig, axes, img, pred, gt, style: PanelStyle, kind: str):
+def _draw_vectors(fig, axes, img, pred, gt, style: PanelStyle, kind: str, key: str):
     axes[2].imshow(colorize_normals(pred))
     if gt is not None:
         axes[1].imshow(colorize_normals(gt))
@@ -130,7 +134,8 @@ def figure_to_rgb(fig: Figure) -> np.ndarray:
 
 
 def sample_panel(img: np.ndarray, preds: Dict[str, np.ndarray], gts: Dict[str, np.ndarray],
-                 targets: Dict[str, str], style: PanelStyle, title: str = '') -> np.ndarray:
+                 targets: Dict[str, str], style: PanelStyle, title: str = '',
+                 prediction_title: str = 'prediction') -> np.ndarray:
     """An RGB uint8 picture of one sample.
 
     Args:
@@ -138,6 +143,8 @@ def sample_panel(img: np.ndarray, preds: Dict[str, np.ndarray], gts: Dict[str, n
         preds: ``{task: prediction}`` as the heads' ``predict`` gives them.
         gts: ``{target key: ground truth}`` (may lack some or all targets).
         targets: ``{task: target key}``, which decides how a row is drawn.
+        prediction_title: the title of the prediction column (``browse_dataset`` shows
+            targets there).
     """
     tasks, columns = list(preds), (0, 1, 2, 3) if gts else (0, 2)
     width = 2.6 * len(columns) + 1.0  # inches; the last one holds the legends
@@ -152,11 +159,11 @@ def sample_panel(img: np.ndarray, preds: Dict[str, np.ndarray], gts: Dict[str, n
             raise KeyError(f'Task "{task}" predicts target "{key}", which is not declared; '
                            f'declare it with mtl.structures.register_target()')
         axes[0].imshow(img)
-        DRAW[spec.kind](fig, axes, img, np.asarray(preds[task]), gts.get(key), style, spec.kind)
+        DRAW[spec.kind](fig, axes, img, np.asarray(preds[task]), gts.get(key), style, spec.kind, key)
         for col, ax in zip(columns, grid[row]):
             ax.set_xticks([]), ax.set_yticks([])
             if row == 0:
-                ax.set_title(COLUMNS[col], fontsize=9)
+                ax.set_title(prediction_title if col == 2 else COLUMNS[col], fontsize=9)
         axes[0].set_ylabel(task, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=9)
