@@ -12,6 +12,7 @@ normals     float32 3×H×W    unit surface normals in camera coordinates (x rig
                              y down, z forward); the zero vector = invalid
 contours    uint8 1×H×W      1 on a semantic or depth boundary, 0 elsewhere; 255 = ignore
 depth_bins  int64 H×W        depth-interval class index; 255 = ignore
+depth_nlog  float32 1×H×W    normalised log depth (MultiDepth Eq. 2) in [0, 1]; NaN = invalid
 meta        dict             ``sample_id``, ``intrinsics`` (3×3 float64 numpy array),
                              ``ori_shape`` (H, W), and whatever a dataset adds
 ==========  ===============  ===========================================================
@@ -58,6 +59,7 @@ TARGET_SPECS: Dict[str, TargetSpec] = {
     'normals': TargetSpec('vector', torch.float32, 3),
     'contours': TargetSpec('labels', torch.uint8, 1),
     'depth_bins': TargetSpec('labels', torch.int64, 0),
+    'depth_nlog': TargetSpec('scalar', torch.float32, 1),
 }
 
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from mmengine import Config
 
-from mtl.datasets import kitti_index
+from mtl.datasets.kitti import index as kitti_index
 from mtl.datasets.kitti import KITTIDepthDataset
-from mtl.datasets.kitti_io import (read_cam_to_cam_intrinsics, read_depth_png,
+from mtl.datasets.kitti.io import (read_cam_to_cam_intrinsics, read_depth_png,
                                    read_intrinsics_txt, read_split_list)
 from mtl.registry import DATASETS
 import kitti_fixtures as kf

@@ -4,7 +4,6 @@ import math
 import pytest
 import torch
 
-import mtl.models.heads.normalized_log_depth  # noqa: F401  (declares the depth_nlog target)
 from mtl.models.combiners.fixed import FixedWeighting
 from mtl.models.combiners.uncertainty import UncertaintyWeighting
 from mtl.models.losses.cross_entropy import CrossEntropyLoss

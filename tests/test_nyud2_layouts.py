@@ -7,13 +7,14 @@ import torch
 from nyud2_fixtures import HEIGHT, WIDTH, make_bts_root, make_nyud_mt_root
 from scipy.io import loadmat
 
-from mtl.datasets._nyud2_layouts import parse_bts_list
-from mtl.datasets._nyud2_meta import nyu_intrinsics
+from mtl.datasets.bts_list import read_bts_list
+from mtl.datasets.nyud2.meta import nyu_intrinsics
 from mtl.datasets.nyud2 import NYUDv2Dataset
 
 
 def test_real_bts_test_list_is_the_official_test_split(shared_data):
-    entries = parse_bts_list(shared_data / 'nyudv2' / 'bts_nyudepthv2_test_files_with_gt.txt')
+    listed = read_bts_list(shared_data / 'nyudv2' / 'bts_nyudepthv2_test_files_with_gt.txt')
+    entries = [(e.rgb_path, e.gt_path, e.focal) for e in listed]
     assert len(entries) == 654
     assert entries[0] == ('bathroom/rgb_00045.jpg', 'bathroom/sync_depth_00045.png', 518.8579)
     # BTS numbers the frames 0-based: they are testNdxs - 1 of splits.mat
@@ -25,14 +26,14 @@ def test_real_bts_test_list_is_the_official_test_split(shared_data):
 def test_bts_list_errors(tmp_path):
     bad = tmp_path / 'list.txt'
     bad.write_text('a.jpg b.png 518.8579\nc.jpg d.png\n')
-    with pytest.raises(ValueError, match=r'list.txt:2: expected "rgb_path depth_path focal"'):
-        parse_bts_list(bad)
+    with pytest.raises(ValueError, match=r'list.txt, line 2: expected "rgb_path gt_path focal"'):
+        read_bts_list(bad)
     bad.write_text('a.jpg b.png f\n')
     with pytest.raises(ValueError, match="focal length 'f' is not a number"):
-        parse_bts_list(bad)
+        read_bts_list(bad)
     bad.write_text('\n')
     with pytest.raises(ValueError, match='lists no samples'):
-        parse_bts_list(bad)
+        read_bts_list(bad)
 
 
 def test_bts_layout_gives_depth_only(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from nyud2_fixtures import (HEIGHT, NUM_FRAMES, SCENES, WIDTH, make_frames, write_labeled_mat,
                             write_matlab_v73)
 
-from mtl.datasets._nyud2_mat import LabeledMat, decode_char, source_fingerprint
+from mtl.datasets.nyud2.mat import LabeledMat, decode_char, source_fingerprint
 
 
 @pytest.fixture

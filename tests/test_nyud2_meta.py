@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.io import loadmat, savemat
 
-from mtl.datasets._nyud2_meta import (NYU4_CLASSES, NYU13_CLASSES, NYU40_CLASSES, apply_lut,
+from mtl.datasets.nyud2.meta import (NYU4_CLASSES, NYU13_CLASSES, NYU40_CLASSES, apply_lut,
                                       carve_val, check_depth, class_lut, class_palette,
                                       load_splits, nyu_intrinsics)
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from nyud2_fixtures import make_frames, make_nyu_root, write_labeled_mat
 
-from mtl.datasets._nyud2_prepared import PreparedLayoutError
+from mtl.datasets.nyud2.prepared import PreparedLayoutError
 from mtl.datasets.nyud2 import NYUDv2Dataset
 
 TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'prepare_nyud2.py'

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from mtl.datasets.synthrooms import SynthRoomsDataset, render_sample
-from mtl.datasets.synthrooms_render import (camera_rotation, intrinsics, ray_box, ray_cylinder,
+from mtl.datasets.synthrooms.render import (camera_rotation, intrinsics, ray_box, ray_cylinder,
                                             ray_sphere, render_scene)
-from mtl.datasets.synthrooms_scene import (CLASSES, SUPER_CLASS_OF, room_only_scene,
+from mtl.datasets.synthrooms.scene import (CLASSES, SUPER_CLASS_OF, room_only_scene,
                                            sample_scene)
 from mtl.registry import DATASETS, TRANSFORMS
 
@@ -175,7 +175,7 @@ def test_disk_cache_round_trips_and_reports_corrupt_files(tmp_path, monkeypatch)
     def no_render(*args, **kwargs):
         raise AssertionError('should have been read from the cache')
 
-    monkeypatch.setattr('mtl.datasets.synthrooms.render_sample', no_render)
+    monkeypatch.setattr('mtl.datasets.synthrooms.dataset.render_sample', no_render)
     again = _dataset(cache_dir=str(tmp_path))[2]
     for key in ('img', 'depth', 'seg', 'normals', 'contours'):
         torch.testing.assert_close(again[key], first[key])

@@ -7,7 +7,7 @@ Usage::
 DATA_ROOT holds ``nyu_depth_v2_labeled.mat``, ``splits.mat`` and ``classMapping40.mat`` (and
 optionally ``class13Mapping.mat``). The output (default ``DATA_ROOT/prepared``, which
 ``NYUDv2Dataset(layout='auto')`` then picks up) is one lossless PNG per frame and kind plus
-``manifest.json``; the format is described in ``mtl/datasets/_nyud2_prepared.py``.
+``manifest.json``; the format is described in ``mtl/datasets/nyud2/prepared.py``.
 
 The run is idempotent (a finished, matching layout is left alone) and resumable: files are
 written under a temporary name and renamed, so after an interruption the finished ones are
@@ -22,13 +22,13 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-from mtl.datasets._nyud2_convert import init_worker, prepare_frame
-from mtl.datasets._nyud2_mat import LabeledMat, source_fingerprint
-from mtl.datasets._nyud2_meta import (DOCS, LABELED_MAT, MAPPING13_MAT, MAPPING40_MAT,
+from mtl.datasets.nyud2.convert import init_worker, prepare_frame
+from mtl.datasets.nyud2.mat import LabeledMat, source_fingerprint
+from mtl.datasets.nyud2.meta import (DOCS, LABELED_MAT, MAPPING13_MAT, MAPPING40_MAT,
                                       SPLITS_MAT, class_lut, load_splits, missing_file_error)
-from mtl.datasets._nyud2_prepared import (KINDS, MANIFEST, PreparedLayoutError,
+from mtl.datasets.nyud2.prepared import (KINDS, MANIFEST, PreparedLayoutError,
                                           load_manifest, manifest_entries, write_manifest)
-from mtl.datasets._nyud2_sources import frame_source_info
+from mtl.datasets.nyud2.sources import frame_source_info
 
 SOURCE_STAMP = 'source.json'
 

@@ -31,7 +31,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False

@@ -17,10 +17,10 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint_to_model
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from PIL import Image
 
-import mtl.engine  # noqa: F401  (registers the safe checkpoint loader)
+from mtl.engine.checkpoint import load_checkpoint
 from mtl.registry import MODELS, TRANSFORMS
 
 ImageLike = Union[str, Path, np.ndarray]
@@ -61,7 +61,7 @@ def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu
     """
     if config is None and checkpoint is None:
         raise ValueError('init_model needs a config, a checkpoint, or both.')
-    state = CheckpointLoader.load_checkpoint(str(checkpoint), map_location='cpu') if checkpoint else {}
+    state = load_checkpoint(str(checkpoint), map_location='cpu') if checkpoint else {}
     meta = state.get('meta', {}) if isinstance(state, dict) else {}
     cfg = _load_config(config, meta, cfg_options)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mtl')):

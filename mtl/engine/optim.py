@@ -4,6 +4,7 @@ from contextlib import contextmanager
 import torch
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
 
+from mtl.models.base import lr_multiplier
 from mtl.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 
 
@@ -11,9 +12,9 @@ from mtl.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     """mmengine's default constructor, plus:
 
-    - every sub-module with an ``lr_mult`` attribute (e.g. cross-stitch units, whose α
-      Misra et al. train 10²–10³× faster) gets that learning-rate multiplier, unless
-      ``paramwise_cfg.custom_keys`` already sets one for it;
+    - every sub-module that declares an ``lr_mult`` (``mtl.models.base.lr_multiplier``;
+      e.g. cross-stitch units, whose α Misra et al. train 10²–10³× faster) gets that
+      learning-rate multiplier, unless ``paramwise_cfg.custom_keys`` already sets one for it;
     - ``paramwise_cfg.named_groups=True`` asks for one parameter group per parameter
       (as any other paramwise option does), for staged training (``TrainingStagesHook``);
     - with one group per parameter, each group carries ``param_name`` (the dotted
@@ -32,9 +33,9 @@ class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         named = paramwise.pop('named_groups', False)
         custom_keys = dict(paramwise.get('custom_keys', {}))
         for name, sub in module.named_modules():
-            lr_mult = getattr(sub, 'lr_mult', None)
+            lr_mult = lr_multiplier(sub)
             if name and lr_mult is not None and f'{name}.' not in custom_keys:
-                custom_keys[f'{name}.'] = dict(lr_mult=float(lr_mult))
+                custom_keys[f'{name}.'] = dict(lr_mult=lr_mult)
         if custom_keys or named:  # a non-empty paramwise_cfg: one group per parameter
             paramwise['custom_keys'] = custom_keys
         self.paramwise_cfg = paramwise

@@ -8,9 +8,10 @@ Two mechanisms together give this:
 - the loss of a missing target is zero for that sample: ``mtl_collate`` fills the target
   with its invalid value and every loss masks invalid pixels;
 - the cross-task paths are gated: before each training step this hook computes, per
-  task, which samples carry a valid target and hands it to every module of the model
-  that has ``set_task_presence`` (e.g. ``LateralSharingUnit``); such a module detaches
-  task ``t``'s feature, for the samples lacking ``t``, wherever it feeds another task.
+  task (the model's ``task_targets()``), which samples carry a valid target and hands
+  it to every module that implements ``mtl.models.base.TaskGated`` (e.g.
+  ``LateralSharingUnit``); such a module detaches task ``t``'s feature, for the samples
+  lacking ``t``, wherever it feeds another task.
 
 A sample "carries" a task when its target has at least one valid pixel.
 """
@@ -20,6 +21,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mtl.models.base import TaskGated, TaskModel
 from mtl.registry import HOOKS
 from mtl.structures import valid_mask
 
@@ -44,20 +46,27 @@ class PartialSupervisionHook(Hook):
 
     priority = 'NORMAL'
 
+    def before_train(self, runner) -> None:
+        model = _unwrap(runner.model)
+        if not isinstance(model, TaskModel):
+            raise TypeError(f'PartialSupervisionHook needs a model that implements '
+                            f'mtl.models.base.TaskModel (such as MultiTaskModel), got '
+                            f'{type(model).__name__}')
+
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        task_cfg = getattr(model, 'task_cfg', None)
-        if not task_cfg or not isinstance(data_batch, dict) or 'img' not in data_batch:
+        if not isinstance(data_batch, dict) or 'img' not in data_batch:
             return
-        presence = task_presence({t: cfg['target'] for t, cfg in task_cfg.items()}, data_batch)
-        self._set(model, presence)
+        model = _unwrap(runner.model)
+        self._set(model, task_presence(model.task_targets(), data_batch))
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        self._set(model, None)
+        self._set(_unwrap(runner.model), None)
 
     @staticmethod
-    def _set(model, presence) -> None:
-        for module in model.modules():
-            if hasattr(module, 'set_task_presence'):
-                module.set_task_presence(presence)
+    def _set(model: TaskModel, presence) -> None:
+        for _, module in model.modules_implementing(TaskGated):
+            module.set_task_presence(presence)
+
+
+def _unwrap(model):
+    return model.module if is_model_wrapper(model) else model

@@ -2,6 +2,7 @@
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mtl.models.base import TaskModel
 from mtl.registry import HOOKS
 
 
@@ -16,13 +17,14 @@ def sample_keys(dataset) -> set:
 
 @HOOKS.register_module()
 class TargetCheckHook(Hook):
-    """Checks ``model.losses`` against the training set's targets."""
+    """Checks the model's ``required_targets()`` against the training set's targets
+    (models that do not implement ``mtl.models.base.TaskModel`` declare none)."""
 
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'required_targets'):
+        if not isinstance(model, TaskModel):
             return
         dataset = runner.train_dataloader.dataset
         available = sample_keys(dataset)

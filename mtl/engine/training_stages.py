@@ -28,8 +28,17 @@ A stage's keys:
   multiplies it.
 - ``step`` / ``gamma`` (default none / 0.1): lr × gamma every ``step`` epochs or
   iterations, counted from the start of the stage.
-- ``loss_weights``: ``{loss name: weight}`` set on the combiner (its ``weights`` dict,
-  e.g. ``FixedWeighting``) for the stage; other losses keep their configured weights.
+- ``loss_weights``: ``{loss name: weight}`` for the stage, handed to the model's combiner
+  (``Combiner.set_stage_weights``, e.g. ``FixedWeighting``); other losses keep their
+  configured weights. A combiner that cannot honour them (one that learns its weights)
+  is reported before training.
+- ``modes``: ``{module path: {mode: value}}`` for the stage, set with
+  ``Switchable.set_mode`` on the module of that ``model.named_modules()`` path (e.g.
+  ``{'neck': {'attention': 'ground_truth'}}``); a mode that a stage does not name keeps
+  the value it had before training (its declared default, unless set otherwise).
+  Validation, testing and the end of training see those values again. An unknown path,
+  a module that is not ``Switchable``, an undeclared mode or value are reported before
+  training.
 - ``reset_optimizer`` (default False): clear the optimizer state (Adam moments) when
   the stage starts.
 
@@ -40,26 +49,42 @@ parameter in its own named group, frozen or not; this hook sets each group's lr 
 frozen) and ``requires_grad``. The hook owns the learning rates, so the config must have
 no ``param_scheduler``.
 
-Resume: the stage, its lrs, its frozen set and loss weights are functions of the
+Resume: the stage, its lrs, its frozen set, loss weights and modes are functions of the
 current epoch / iteration, applied before every step, so a run resumed in the middle
 of a stage trains exactly as the uninterrupted run (the optimizer state comes from the
 checkpoint; it holds every parameter in every stage). Under distributed training, set
 ``find_unused_parameters=True``: frozen parameters get no gradient.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mtl.models.base import Combiner, ContractError, Switchable, TaskModel
 from mtl.registry import HOOKS
 
-STAGE_KEYS = {'name', 'length', 'frozen', 'lr', 'step', 'gamma', 'loss_weights', 'reset_optimizer'}
+STAGE_KEYS = {'name', 'length', 'frozen', 'lr', 'step', 'gamma', 'loss_weights', 'modes',
+              'reset_optimizer'}
 
 
 def matches(name: str, prefix: str) -> bool:
     """Whether a dotted parameter/module name lies under ``prefix`` ('' matches all)."""
     return prefix == '' or name == prefix or name.startswith(prefix + '.')
+
+
+def check_modes(key: str, modes: Mapping) -> Dict[str, Dict[str, str]]:
+    """A stage's ``modes`` as ``{module path: {mode: value}}``, checked for shape."""
+    example = "{'neck': {'attention': 'ground_truth'}}"
+    if not isinstance(modes, Mapping):
+        raise ValueError(f'{key}.modes must map module paths to modes, e.g. {example}, '
+                         f'got {modes!r}')
+    for path, values in modes.items():
+        if not (isinstance(values, Mapping) and values and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in values.items())):
+            raise ValueError(f'{key}.modes["{path}"] must map mode names to values, e.g. '
+                             f'{example}, got {values!r}')
+    return {path: dict(values) for path, values in modes.items()}
 
 
 class Stage:
@@ -68,7 +93,8 @@ class Stage:
     def __init__(self, index: int, name: Optional[str] = None, length: int = 0,
                  frozen: Sequence[str] = (), lr: Optional[Dict[str, float]] = None,
                  step: Optional[int] = None, gamma: float = 0.1,
-                 loss_weights: Optional[Dict[str, float]] = None, reset_optimizer: bool = False):
+                 loss_weights: Optional[Dict[str, float]] = None,
+                 modes: Optional[Dict[str, Dict[str, str]]] = None, reset_optimizer: bool = False):
         key = f'stages[{index}]'
         if length < 1:
             raise ValueError(f'{key}.length must be a positive number of epochs/iterations, '
@@ -82,6 +108,7 @@ class Stage:
         self.length, self.frozen, self.lr = int(length), tuple(frozen), dict(lr)
         self.step, self.gamma = step, gamma
         self.loss_weights, self.reset_optimizer = dict(loss_weights or {}), reset_optimizer
+        self.modes = check_modes(key, modes or {})
 
     def is_frozen(self, name: str) -> bool:
         return any(matches(name, prefix) for prefix in self.frozen)
@@ -119,7 +146,9 @@ class TrainingStagesHook(Hook):
         self.by_epoch, self.freeze_norm = by_epoch, freeze_norm
         self._applied: Optional[Tuple[int, int]] = None
         self._trainable: Dict[str, bool] = {}
-        self._base_weights: Dict[str, float] = {}
+        self._combiner: Optional[Combiner] = None  # when a stage sets loss weights
+        self._switched: Dict[str, Switchable] = {}  # module path -> module, for modes
+        self._initial_modes: Dict[Tuple[str, str], str] = {}  # (path, mode) -> value
         self._frozen_norms: List[_BatchNorm] = []
 
     @property
@@ -141,14 +170,8 @@ class TrainingStagesHook(Hook):
         self._check_schedule(runner)
         self._check_names(model, runner.optim_wrapper.optimizer)
         self._trainable = {n: p.requires_grad for n, p in model.named_parameters()}
-        self._base_weights = dict(getattr(getattr(model, 'combiner', None), 'weights', {}) or {})
-        for stage in self.stages:
-            unknown = sorted(set(stage.loss_weights) - set(self._base_weights))
-            if unknown:
-                raise ValueError(f'Stage "{stage.name}".loss_weights names {unknown}, which the '
-                                 f'model\'s combiner does not weigh (it weighs '
-                                 f'{sorted(self._base_weights)}; loss_weights need a combiner '
-                                 f'with a "weights" dict such as FixedWeighting)')
+        self._combiner = self._check_loss_weights(model)
+        self._check_modes(model)
         self._applied = None
 
     def _check_schedule(self, runner) -> None:
@@ -177,6 +200,50 @@ class TrainingStagesHook(Hook):
                     raise ValueError(f'Stage "{stage.name}": the prefix "{prefix}" matches no '
                                      f'parameter of the model (names look like {names[0]!r})')
 
+    def _check_loss_weights(self, model) -> Optional[Combiner]:
+        """The model's combiner when a stage sets loss weights, after trying every
+        stage's weights on it."""
+        if not any(stage.loss_weights for stage in self.stages):
+            return None
+        combiner = model.combiner if isinstance(model, TaskModel) else None
+        if not isinstance(combiner, Combiner):
+            raise ValueError(f'A stage sets "loss_weights", which need a model that implements '
+                             f'mtl.models.base.TaskModel with a mtl.models.base.Combiner; '
+                             f'{type(model).__name__} has {type(combiner).__name__}')
+        for i, stage in enumerate(self.stages):
+            try:
+                combiner.set_stage_weights(stage.loss_weights)
+            except (ContractError, KeyError) as error:
+                raise ValueError(f'stages[{i}] "{stage.name}".loss_weights: '
+                                 f'{error.args[0]}') from None
+        combiner.set_stage_weights({})
+        return combiner
+
+    def _check_modes(self, model) -> None:
+        """Resolve every stage's ``modes`` to ``Switchable`` modules and check the values;
+        remember each switched mode's value before training."""
+        modules = dict(model.named_modules())
+        self._switched, self._initial_modes = {}, {}
+        for i, stage in enumerate(self.stages):
+            for path, values in stage.modes.items():
+                key = f'stages[{i}] "{stage.name}".modes["{path}"]'
+                module = modules.get(path)
+                if module is None:
+                    raise ValueError(f'{key}: the model has no module "{path}"; paths are '
+                                     f'model.named_modules() names, e.g. '
+                                     f'{[n for n in modules if n][:5]}')
+                if not isinstance(module, Switchable):
+                    raise ValueError(f'{key}: {type(module).__name__} declares no modes (a '
+                                     f'module that stages switch implements '
+                                     f'mtl.models.base.Switchable)')
+                for name, value in values.items():
+                    try:
+                        module.check_mode(name, value)
+                    except ContractError as error:
+                        raise ValueError(f'{key}: {error}') from None
+                    self._initial_modes.setdefault((path, name), module.get_mode(name))
+                self._switched[path] = module
+
     # ------------------------------------------------------------------ applying
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         position = runner.epoch if self.by_epoch else runner.iter
@@ -189,8 +256,15 @@ class TrainingStagesHook(Hook):
         if self._applied != (index, decay):
             self._set_lrs(runner.optim_wrapper.optimizer, stage, decay)
             self._applied = (index, decay)
+        self._set_modes(stage)
         for norm in self._frozen_norms:
             norm.eval()
+
+    def before_val_epoch(self, runner) -> None:
+        self._set_modes(None)
+
+    def after_train(self, runner) -> None:
+        self._set_modes(None)
 
     def _enter(self, runner, index: int, first_step: bool) -> None:
         stage, model = self.stages[index], _unwrap(runner.model)
@@ -198,15 +272,22 @@ class TrainingStagesHook(Hook):
             param.requires_grad_(self._trainable.get(name, True) and not stage.is_frozen(name))
         self._frozen_norms = [m for n, m in model.named_modules() if self.freeze_norm
                               and isinstance(m, _BatchNorm) and stage.is_frozen(n)]
-        combiner = getattr(model, 'combiner', None)
-        if self._base_weights:
-            combiner.weights.update({**self._base_weights, **stage.loss_weights})
+        if self._combiner is not None:
+            self._combiner.set_stage_weights(stage.loss_weights)
         if stage.reset_optimizer and first_step:
             runner.optim_wrapper.optimizer.state.clear()
         runner.logger.info(
             f'Training stage {index + 1}/{len(self.stages)} "{stage.name}": frozen '
             f'{list(stage.frozen) or "nothing"}, lr {stage.lr}, step {stage.step}, '
-            f'loss weights {stage.loss_weights or "as configured"}')
+            f'loss weights {stage.loss_weights or "as configured"}, '
+            f'modes {stage.modes or "as before training"}')
+
+    def _set_modes(self, stage: Optional[Stage]) -> None:
+        """The stage's modes; modes it does not name (and all of them with ``stage=None``)
+        get their values from before training."""
+        for (path, name), initial in self._initial_modes.items():
+            value = stage.modes.get(path, {}).get(name, initial) if stage else initial
+            self._switched[path].set_mode(name, value)
 
     def _set_lrs(self, optimizer, stage: Stage, decay: int) -> None:
         factor = stage.gamma ** decay

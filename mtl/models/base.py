@@ -1,17 +1,149 @@
-"""The small interfaces through which components meet in :class:`MultiTaskModel`.
+"""The small interfaces through which components meet in :class:`MultiTaskModel`, and
+the contracts through which the engine's hooks reach them.
 
 Each component kind is one abstract class here; a new component subclasses it in its
 own file and registers itself in ``MODELS``. The model passes wiring information
 (``in_channels``, ``channels``, ``tasks``) as build arguments, so configs only give
 what is the component's own choice.
+
+Contracts (no paper: this is the framework's own plumbing). The engine's hooks and the
+optimizer constructor touch a component only through what is declared here, never by
+probing for an attribute that happens to have the right name:
+
+- :class:`Combiner` ``stage_weights()`` / ``set_stage_weights()``: per-stage loss weights
+  (``TrainingStagesHook`` key ``loss_weights``); a combiner that cannot honour them says
+  so with a :class:`ContractError`.
+- :class:`AuxiliaryLosses` ``auxiliary_loss_names()``: the losses a module's ``forward``
+  may return beside its output (interactions inherit it).
+- :class:`TaskGated` ``set_task_presence()``: which samples carry each task's target
+  (``PartialSupervisionHook``).
+- :class:`Switchable` ``modes`` / ``set_mode()``: behaviours a training stage switches
+  (``TrainingStagesHook`` key ``modes``).
+- ``lr_mult`` (:func:`lr_multiplier`): a module's learning-rate multiplier
+  (``MTLOptimWrapperConstructor``).
+- :class:`TaskModel` ``task_targets()``, ``required_targets()``, ``combiner`` and
+  ``modules_implementing()``: what the model offers the hooks.
+
+Hooks find the modules of a contract with ``isinstance``, so a method that merely
+shares a name (a combiner's own ``weights()``) is never mistaken for the contract.
+Plugins written before the contracts keep working: an ``aux_loss_names`` class
+attribute is read by :func:`auxiliary_loss_names`, a class with a ``set_task_presence``
+method counts as :class:`TaskGated`, and ``lr_mult`` is read from any module.
 """
-from typing import Dict, List, Optional, Tuple, Union
+import abc
+from typing import ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 Features = Dict[str, torch.Tensor]
+
+
+class ContractError(ValueError):
+    """A component was asked for something its contract does not offer: a feature it
+    declines (per-stage weights from a combiner that learns them) or a mode it does not
+    declare."""
+
+
+# ---------------------------------------------------------------- contracts
+class AuxiliaryLosses:
+    """Contract of a module whose ``forward`` may return ``(output, {key: loss})``.
+
+    The model names each loss ``<component name>.<key>``, hands it to the combiner, and
+    rejects a returned key that :meth:`auxiliary_loss_names` does not list.
+    """
+    aux_loss_names: Sequence[str] = ()  # the form used before this contract; still read
+
+    def auxiliary_loss_names(self) -> Tuple[str, ...]:
+        """Keys of the auxiliary losses ``forward`` may return. Default: the class's
+        ``aux_loss_names`` attribute (empty)."""
+        return tuple(self.aux_loss_names)
+
+
+def auxiliary_loss_names(module: nn.Module) -> Tuple[str, ...]:
+    """The auxiliary losses ``module`` declares: :meth:`AuxiliaryLosses.auxiliary_loss_names`,
+    or, for a plugin module that predates the contract and does not subclass it, its
+    ``aux_loss_names`` attribute (none if it has none)."""
+    if isinstance(module, AuxiliaryLosses):
+        return tuple(module.auxiliary_loss_names())
+    return tuple(getattr(module, 'aux_loss_names', ()))
+
+
+def lr_multiplier(module: nn.Module) -> Optional[float]:
+    """The learning-rate multiplier a module declares with an ``lr_mult`` attribute
+    (``None``: the base rate). Any module may set one; :class:`Interaction` and
+    :class:`Combiner` declare it with the default ``None``. The optimizer constructor
+    applies it to the module's parameters unless ``paramwise_cfg.custom_keys`` names
+    the module."""
+    value = getattr(module, 'lr_mult', None)
+    return None if value is None else float(value)
+
+
+class TaskGated(abc.ABC):
+    """Contract of a module that gates what flows between tasks, per sample.
+
+    ``PartialSupervisionHook`` calls :meth:`set_task_presence` before each training step
+    with ``{task: bool tensor (B,)}`` (True: the sample carries a valid target for the
+    task) and with ``None`` after it (everything present: validation and testing are not
+    gated). The default stores it as ``self.task_presence`` for ``forward`` to read.
+    A class that defines ``set_task_presence`` without subclassing this (a plugin written
+    before the contract) is recognised too.
+    """
+    task_presence: Optional[Dict[str, torch.Tensor]] = None
+
+    def set_task_presence(self, presence: Optional[Mapping[str, torch.Tensor]]) -> None:
+        """``{task: bool tensor (B,)}`` for the next forward passes, or ``None`` (all present)."""
+        self.task_presence = dict(presence) if presence is not None else None
+
+    @classmethod
+    def __subclasshook__(cls, subclass: type):
+        if cls is TaskGated and callable(getattr(subclass, 'set_task_presence', None)):
+            return True
+        return NotImplemented
+
+
+class Switchable:
+    """Contract of a module with modes that training stages switch.
+
+    A subclass declares ``modes = {name: (value, ...)}``; the first value of each is the
+    default, which is also what the module does outside training stages (validation,
+    testing, inference). ``forward`` reads the current value with :meth:`get_mode`.
+    ``TrainingStagesHook`` sets them with the stage key
+    ``modes={'<module path>': {name: value}}`` (e.g. CI-Net's first stage feeds its
+    scene understanding module the ground-truth affinity: ``modes = {'attention':
+    ('predicted', 'ground_truth')}``).
+    """
+    modes: ClassVar[Dict[str, Tuple[str, ...]]] = {}
+    _mode_values: Dict[str, str] = {}  # replaced per instance, never mutated
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, values in cls.modes.items():
+            if not (isinstance(values, tuple) and values and all(isinstance(v, str) for v in values)):
+                raise TypeError(f'{cls.__name__}.modes["{name}"] must be a non-empty tuple of '
+                                f'strings (the first is the default), got {values!r}')
+
+    def check_mode(self, name: str, value: str) -> None:
+        """Raise :class:`ContractError` unless ``value`` is a declared value of mode ``name``."""
+        if name not in self.modes:
+            raise ContractError(f'{type(self).__name__} has no mode "{name}"; it declares '
+                                f'{sorted(self.modes) or "none"}')
+        if value not in self.modes[name]:
+            raise ContractError(f'{type(self).__name__} mode "{name}" cannot be {value!r}; '
+                                f'its values are {list(self.modes[name])}')
+
+    def set_mode(self, name: str, value: str) -> None:
+        """Switch mode ``name`` to ``value`` (checked against ``modes``)."""
+        self.check_mode(name, value)
+        self._mode_values = {**self._mode_values, name: value}
+
+    def get_mode(self, name: str) -> str:
+        """The current value of mode ``name`` (its default until set)."""
+        if name not in self.modes:
+            raise ContractError(f'{type(self).__name__} has no mode "{name}"; it declares '
+                                f'{sorted(self.modes) or "none"}')
+        return self._mode_values.get(name, self.modes[name][0])
 
 
 class Branch(nn.Module):
@@ -70,14 +202,17 @@ class Head(nn.Module):
         return (output + self.unflip(flipped_output)) / 2
 
 
-class Interaction(nn.Module):
+class Interaction(AuxiliaryLosses, nn.Module):
     """A cross-task plugin at a stage boundary: ``{task: feature} -> {task: feature}``.
 
     Built with ``tasks`` (the task names it connects, in order) and ``channels``
     (``{task: C}`` at its boundary). ``forward`` may return ``(features, losses)`` to add
-    auxiliary losses, which the model names ``<interaction name>.<key>``. Tasks left out
-    of the returned dict keep their previous feature. An interaction may introduce new
-    task features only for tasks the model knows.
+    auxiliary losses declared by :meth:`auxiliary_loss_names`, which the model names
+    ``<interaction name>.<key>``. Tasks left out of the returned dict keep their previous
+    feature. An interaction may introduce new task features only for tasks the model
+    knows. ``lr_mult`` scales the learning rate of its parameters (see
+    :func:`lr_multiplier`); it may also implement :class:`TaskGated` or
+    :class:`Switchable`.
     """
     lr_mult: Optional[float] = None
 
@@ -102,11 +237,53 @@ class Combiner(nn.Module):
     ``forward(losses) -> (weighted, logs)``: ``weighted`` maps each loss name to its
     weighted term (the model sums them); ``logs`` holds scalars to log each iteration,
     such as learned weights. ``loss_names`` given at build time lets the combiner check
-    its configuration against the losses that exist.
+    its configuration against the losses that exist. ``lr_mult`` scales the learning
+    rate of learned weights (see :func:`lr_multiplier`).
+
+    Per-stage weights (``TrainingStagesHook`` stage key ``loss_weights``): a combiner
+    that can honour them overrides :meth:`set_stage_weights` and :meth:`stage_weights`;
+    the defaults decline with a :class:`ContractError`.
     """
+    lr_mult: Optional[float] = None
 
     def forward(self, losses: Dict[str, torch.Tensor]) -> Tuple[Features, Dict[str, torch.Tensor]]:
         raise NotImplementedError
+
+    def set_stage_weights(self, weights: Mapping[str, float]) -> None:
+        """Weights for the current training stage: ``{loss name: weight}`` replaces the
+        configured weight of those losses, the others keep theirs, and ``{}`` restores
+        the configuration. A name the combiner does not weigh is a ``KeyError``."""
+        raise ContractError(f'{type(self).__name__} does not take per-stage loss weights '
+                            f'(TrainingStagesHook stage key "loss_weights"): remove '
+                            f'"loss_weights" from the stages, or use a combiner that '
+                            f'implements Combiner.set_stage_weights')
+
+    def stage_weights(self) -> Dict[str, float]:
+        """``{loss name: weight}`` in effect for the losses a stage may re-weight; empty
+        for a combiner that takes no per-stage weights."""
+        return {}
+
+
+class TaskModel:
+    """Contract of the model towards the engine's hooks (``MultiTaskModel`` implements it).
+
+    ``combiner`` is the model's :class:`Combiner`.
+    """
+    combiner: Combiner
+
+    def task_targets(self) -> Dict[str, str]:
+        """``{task: target key}``: the batch key that supervises each task."""
+        raise NotImplementedError
+
+    def required_targets(self) -> Dict[str, str]:
+        """``{loss name: target key}``: what the training set must provide."""
+        raise NotImplementedError
+
+    def modules_implementing(self, contract: type) -> List[Tuple[str, nn.Module]]:
+        """``(name, module)`` for every sub-module (``named_modules()``) that is an
+        instance of ``contract`` (e.g. :class:`TaskGated`)."""
+        return [(name, module) for name, module in self.named_modules()
+                if isinstance(module, contract)]
 
 
 def masked_mean(values: torch.Tensor, mask: Optional[torch.Tensor]) -> torch.Tensor:

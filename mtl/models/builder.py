@@ -1,12 +1,22 @@
 """Building components from config with wiring arguments and errors that name the key."""
 import inspect
-from typing import Set
+from typing import Optional, Set
 
 from mtl.registry import MODELS
 
 
 class ConfigError(ValueError):
-    """A model configuration mistake, reported with the config key it concerns."""
+    """A model configuration mistake, reported with the config key it concerns.
+
+    ``key``: the key the message starts with, when :func:`build_component` raised it; a
+    component that builds its own sub-components gives their keys relative to itself, and
+    each enclosing :func:`build_component` prefixes its own key, so that the message names
+    the full path (``model.tasks.depth.branch.suc.type``).
+    """
+
+    def __init__(self, message: str, key: Optional[str] = None):
+        super().__init__(message)
+        self.key = key
 
 
 def accepted_kwargs(cls: type) -> Set[str]:
@@ -23,12 +33,12 @@ def build_component(cfg: dict, key: str, **wiring):
     reported here), and any error while building names ``key``.
     """
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise ConfigError(f'{key}: expected a dict with a "type", got {cfg!r}')
+        raise ConfigError(f'{key}: expected a dict with a "type", got {cfg!r}', key)
     cfg = dict(cfg)
     try:
         cls = MODELS.get(cfg['type']) if isinstance(cfg['type'], str) else cfg['type']
     except KeyError as error:
-        raise ConfigError(f'{key}.type: {error.args[0]}') from None
+        raise ConfigError(f'{key}.type: {error.args[0]}', key) from None
     names = accepted_kwargs(cls)
     for name, value in wiring.items():
         if name not in names:
@@ -36,12 +46,14 @@ def build_component(cfg: dict, key: str, **wiring):
         if name in cfg and cfg[name] != value:
             raise ConfigError(f'{key}.{name} is {cfg[name]!r}, but the model provides {value!r} '
                               f'here (channel mismatch?). Remove {key}.{name} or fix the '
-                              f'component before it.')
+                              f'component before it.', key)
         cfg[name] = value
     try:
         return MODELS.build(cfg)
-    except ConfigError:
-        raise
+    except ConfigError as error:
+        if error.key is None:
+            raise ConfigError(f'{key}: {error}', key) from error
+        raise ConfigError(f'{key}.{error}', f'{key}.{error.key}') from error
     except (TypeError, ValueError, KeyError) as error:
         message = error.args[0] if error.args else repr(error)
-        raise ConfigError(f'{key}: {message}') from error
+        raise ConfigError(f'{key}: {message}', key) from error

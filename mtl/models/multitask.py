@@ -28,6 +28,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from mtl.models.base import TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
@@ -48,7 +49,7 @@ class LossSpec:
 
 
 @MODELS.register_module()
-class MultiTaskModel(BaseModel):
+class MultiTaskModel(BaseModel, TaskModel):
     """See the module docstring for the config shape.
 
     Args:
@@ -165,7 +166,7 @@ class MultiTaskModel(BaseModel):
 
     def interaction_loss_names(self) -> List[str]:
         return [f'{name}.{aux}' for name, module in self.interactions.items()
-                for aux in getattr(module, 'aux_loss_names', ())]
+                for aux in auxiliary_loss_names(module)]
 
     def loss_types(self) -> Dict[str, str]:
         return {name: self.losses[module_key(name)].task_type for name in self.loss_specs}
@@ -219,10 +220,11 @@ class MultiTaskModel(BaseModel):
                 result = module({t: x[t] for t in module.tasks})
                 if isinstance(result, tuple):
                     result, losses = result
-                    undeclared = set(losses) - set(getattr(module, 'aux_loss_names', ()))
+                    undeclared = set(losses) - set(auxiliary_loss_names(module))
                     if undeclared:
                         raise KeyError(f'Interaction "{name}" returned losses {sorted(undeclared)} '
-                                       f'that its aux_loss_names does not declare')
+                                       f'that its auxiliary_loss_names() (or aux_loss_names) '
+                                       f'does not declare')
                     aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
                 x.update(result)
             for t in tasks:

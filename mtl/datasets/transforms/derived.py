@@ -17,13 +17,10 @@ from typing import Optional, Tuple
 import torch
 
 from mtl.registry import TRANSFORMS
-from mtl.structures import IGNORE_INDEX, register_target, valid_mask
+from mtl.structures import IGNORE_INDEX, valid_mask
 from mtl.utils.depth_space import DepthBinning, normalized_log_depth
 
 from ._sample import DEPTH_ENCODINGS, check_target, image_size
-
-register_target('depth_nlog', 'scalar', torch.float32, 1)
-
 
 def _source(sample: dict, key: str, transform: str):
     """``sample[key]`` shape-checked, or None when absent; ``img`` is always required."""

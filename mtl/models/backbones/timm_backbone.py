@@ -15,6 +15,7 @@ import timm
 import torch
 from torch import nn
 
+from mtl.engine.checkpoint import checkpoint_file
 from mtl.models.base import Branch
 from mtl.registry import MODELS
 
@@ -33,10 +34,8 @@ def create_feature_extractor(model_name: str, pretrained: bool, checkpoint: Opti
     if not timm.is_model(model_name):  # accepts pretrained tags, e.g. 'resnet50.a1_in1k'
         close = difflib.get_close_matches(model_name.split('.')[0], timm.list_models(), n=8)
         raise ValueError(f'Unknown timm model "{model_name}". Similar names: {close}')
-    if checkpoint is not None:
-        if not os.path.isfile(checkpoint):
-            raise FileNotFoundError(f'Backbone checkpoint "{checkpoint}" does not exist.')
-        kwargs['pretrained_cfg_overlay'] = dict(file=os.path.abspath(checkpoint))
+    if checkpoint is not None:  # a path or URL, vetted by the safe loader before timm reads it
+        kwargs['pretrained_cfg_overlay'] = dict(file=os.path.abspath(checkpoint_file(checkpoint)))
         pretrained = True
     try:
         return timm.create_model(model_name, pretrained=pretrained, features_only=True,
@@ -55,7 +54,7 @@ class TimmBackbone(nn.Module):
     Args:
         model_name: any timm model name, e.g. ``'resnet50'``, ``'resnet10t'``.
         pretrained: load ImageNet weights through timm (needs internet or timm's cache).
-        checkpoint: a local weights file instead (timm state dict, ``.pth`` or
+        checkpoint: a weights file or URL instead (timm state dict, ``.pth`` or
             ``.safetensors``); implies ``pretrained``.
         out_indices: which feature levels to return.
         output_stride: 8, 16 or 32; below 32 the last stages are dilated.

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from mtl.models.base import Branch
+from mtl.models.builder import build_component
 from mtl.registry import MODELS
 
 SOURCES = ('stage', 'boundary')
@@ -45,15 +46,15 @@ class SemiDenseUpSkipDecoder(Branch):
         super().__init__()
         if skip_source not in SOURCES:
             raise ValueError(f'skip_source must be one of {SOURCES}, got "{skip_source}"')
-        decoder = dict(decoder or dict(type='UpConvDecoder'), in_channels=in_channels)
         self.in_channels = in_channels
-        self.decoder = MODELS.build(decoder)
+        self.decoder = build_component(decoder or dict(type='UpConvDecoder'), 'decoder',
+                                       in_channels=in_channels)
         num_inner = len(self.decoder.stages)
         if not 0 <= first_stage < num_inner - 1:
             raise ValueError(f'first_stage={first_stage} leaves fewer than two of the '
                              f'{num_inner} decoder stages for the SUC')
         fused = list(self.decoder.stage_channels[first_stage:])
-        self.suc = MODELS.build(dict(suc or dict(type='SemiDenseUpSkip'), in_channels=fused))
+        self.suc = build_component(suc or dict(type='SemiDenseUpSkip'), 'suc', in_channels=fused)
         self.first_stage, self.skip_source = first_stage, skip_source
         self.stage_channels = list(self.decoder.stage_channels) + [self.suc.out_channels]
         self._outputs: List[torch.Tensor] = []

@@ -13,13 +13,7 @@ from torch import nn
 
 from mtl.models.base import ConvHead
 from mtl.registry import MODELS
-from mtl.structures import register_target
 from mtl.utils.depth_space import from_normalized_log, normalized_log_depth
-
-# The target this head is supervised with (declared here as well as by the transform
-# that produces it, so that a model can be built before any dataset is).
-register_target('depth_nlog', 'scalar', torch.float32, 1)
-
 
 @MODELS.register_module()
 class NormalizedLogDepthHead(ConvHead):

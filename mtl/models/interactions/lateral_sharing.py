@@ -23,8 +23,9 @@ starts as that value times the identity when its widths match, zero otherwise). 
 default 0 / 0 makes a new unit exactly the identity, so a model with LSUs starts as
 the model without them. Every unit owns its weights (the paper does not tie them).
 
-Partial supervision (supplement §8): :meth:`set_task_presence` takes, per task, a
-boolean per sample (``PartialSupervisionHook`` sets it before each training step).
+Partial supervision (supplement §8): the unit is ``TaskGated``; ``set_task_presence``
+takes, per task, a boolean per sample (``PartialSupervisionHook`` sets it before each
+training step).
 A cross term ``W_ij(x_j)`` then uses ``x_j`` detached for the samples that lack task
 ``j``'s target, so those samples send no gradient into task ``j``'s branch.
 """
@@ -33,7 +34,7 @@ from typing import Dict, Mapping, Optional, Sequence
 import torch
 from torch import nn
 
-from mtl.models.base import Interaction
+from mtl.models.base import Interaction, TaskGated
 from mtl.registry import MODELS
 
 MODES = ('scalar', 'channel', 'conv')
@@ -47,7 +48,7 @@ def gate_gradient(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class LateralSharingUnit(Interaction):
+class LateralSharingUnit(Interaction, TaskGated):
     """See the module docstring.
 
     Args:
@@ -74,7 +75,6 @@ class LateralSharingUnit(Interaction):
             raise ValueError(f'mode="{mode}" mixes features of equal width only, got '
                              f'{dict(zip(tasks, widths))}; use mode="conv" for different widths')
         self.tasks, self.mode, self.lr_mult = tasks, mode, lr_mult
-        self.task_presence: Optional[Dict[str, torch.Tensor]] = None
         n = len(tasks)
         init = torch.full((n, n), float(init_cross))
         init.fill_diagonal_(float(init_self))
@@ -94,10 +94,6 @@ class LateralSharingUnit(Interaction):
             if in_channels == out_channels and value:
                 conv.weight[:, :, 0, 0] = value * torch.eye(out_channels)
         return conv
-
-    def set_task_presence(self, presence: Optional[Mapping[str, torch.Tensor]]) -> None:
-        """``{task: bool tensor (B,)}`` for the next forward passes, or ``None`` (all present)."""
-        self.task_presence = dict(presence) if presence is not None else None
 
     def _share(self, i: int, j: int, x: torch.Tensor) -> torch.Tensor:
         """``W_ij(x)``."""

@@ -1,7 +1,8 @@
 """The two preprocessed NYU Depth v2 layouts users commonly already have.
 
 BTS / depth-toolbox layout (Lee et al., "From Big to Small", 2019): a list file with one
-``rgb_path depth_path focal`` line per sample (e.g. ``nyudepthv2_test_files_with_gt.txt``), RGB
+``rgb_path gt_path focal`` line per sample (e.g. ``nyudepthv2_test_files_with_gt.txt``, read by
+:mod:`mtl.datasets.bts_list`), RGB
 JPGs and uint16 millimetre PNG depth (0 = invalid). The test list's paths are relative to
 ``official_splits/test/`` (written from the labelled .mat by BTS's extraction script), the
 train list's to ``sync/`` (frames of the raw sequences). Depth only: no labels.
@@ -17,12 +18,13 @@ vectors become invalid (zero). Edges (> 0.5) become ``contours``. A task whose f
 is absent from the samples.
 """
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import numpy as np
 
-from mtl.datasets._nyud2_meta import DOCS, NYU_FX, nyu_intrinsics
-from mtl.datasets._nyud2_sources import select_split
+from mtl.datasets.bts_list import read_bts_list
+from mtl.datasets.nyud2.meta import DOCS, NYU_FX, nyu_intrinsics
+from mtl.datasets.nyud2.sources import select_split
 
 BTS_LIST_GLOB = '*{split}_files_with_gt.txt'
 NYUD_MT_TASKS = {'depth': 'depth', 'seg': 'segmentation', 'normals': 'normals',
@@ -36,28 +38,6 @@ def read_image(path: Path, rgb: bool = True) -> np.ndarray:
     if array is None:
         raise FileNotFoundError(f'{path} is missing or cannot be decoded.')
     return np.ascontiguousarray(array[..., ::-1]) if rgb else array
-
-
-def parse_bts_list(path: Path) -> List[Tuple[str, Optional[str], float]]:
-    """``rgb_path depth_path focal`` per line; a depth path ``None`` means no ground truth."""
-    entries = []
-    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise ValueError(f'{path}:{number}: expected "rgb_path depth_path focal", got '
-                             f'{line!r}.')
-        try:
-            focal = float(fields[2])
-        except ValueError:
-            raise ValueError(f'{path}:{number}: focal length {fields[2]!r} is not a number.'
-                             ) from None
-        depth = None if fields[1] == 'None' else fields[1].lstrip('/')
-        entries.append((fields[0].lstrip('/'), depth, focal))
-    if not entries:
-        raise ValueError(f'{path} lists no samples.')
-    return entries
 
 
 def _missing(paths: List[Path], what: str) -> None:
@@ -90,13 +70,13 @@ class BTSSource:
         list_split = 'test' if split == 'test' else 'train'
         self.list_path = self._find_list(list_split, list_file)
         self.source_name = str(self.list_path)
-        entries = parse_bts_list(self.list_path)
-        self.base = self._find_base(list_split, entries[0][0], image_root)
-        groups = [rgb.split('/')[0] if '/' in rgb else '' for rgb, _, _ in entries]
+        entries = read_bts_list(self.list_path)
+        self.base = self._find_base(list_split, entries[0].rgb_path, image_root)
+        groups = [e.rgb_path.split('/')[0] if '/' in e.rgb_path else '' for e in entries]
         self.entries = select_split(split, entries, entries, groups, val_from_train)
-        self.ids = [rgb.rsplit('.', 1)[0] for rgb, _, _ in self.entries]
-        _missing([self.base / rgb for rgb, _, _ in self.entries], 'RGB')
-        _missing([self.base / d for _, d, _ in self.entries if d is not None], 'depth')
+        self.ids = [e.rgb_path.rsplit('.', 1)[0] for e in self.entries]
+        _missing([self.base / e.rgb_path for e in self.entries], 'RGB')
+        _missing([self.base / e.gt_path for e in self.entries if e.gt_path is not None], 'depth')
 
     def _find_list(self, list_split: str, list_file: Optional[str]) -> Path:
         if list_file is not None:
@@ -125,13 +105,14 @@ class BTSSource:
             f'{[str(c) for c in candidates]}. Pass image_root=... . See {DOCS}.')
 
     def load(self, i: int) -> Dict[str, object]:
-        rgb_path, depth_path, focal = self.entries[i]
-        img = read_image(self.base / rgb_path)
+        entry = self.entries[i]
+        img = read_image(self.base / entry.rgb_path)
         intrinsics = nyu_intrinsics(*img.shape[:2])
-        intrinsics[:2, :2] *= focal / NYU_FX  # the list's focal length, NYU's aspect and centre
-        sample = {'img': img, 'meta': {'intrinsics': intrinsics, 'focal': focal}}
-        if depth_path is not None:
-            depth_mm = read_image(self.base / depth_path, rgb=False)
+        # the list's focal length, NYU's aspect and centre
+        intrinsics[:2, :2] *= entry.focal / NYU_FX
+        sample = {'img': img, 'meta': {'intrinsics': intrinsics, 'focal': entry.focal}}
+        if entry.gt_path is not None:
+            depth_mm = read_image(self.base / entry.gt_path, rgb=False)
             sample['depth'] = depth_mm.astype(np.float32) / 1000.0
         return sample
 

@@ -9,9 +9,9 @@ from typing import Dict, List
 
 import numpy as np
 
-from mtl.datasets._nyud2_mat import LabeledMat
-from mtl.datasets._nyud2_meta import check_depth
-from mtl.datasets._nyud2_prepared import (KINDS, PreparedLayoutError, depth_to_png,
+from mtl.datasets.nyud2.mat import LabeledMat
+from mtl.datasets.nyud2.meta import check_depth
+from mtl.datasets.nyud2.prepared import (KINDS, PreparedLayoutError, depth_to_png,
                                           frame_files, manifest_entries, read_png, write_png)
 
 _WORKER: dict = {}

@@ -7,10 +7,10 @@ and ``meta`` extras. ``NYUDv2Dataset`` turns these into the sample contract.
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from mtl.datasets._nyud2_mat import LabeledMat
-from mtl.datasets._nyud2_meta import (LABELED_MAT, NUM_RAW_CLASSES, SPLITS_MAT, carve_val,
+from mtl.datasets.nyud2.mat import LabeledMat
+from mtl.datasets.nyud2.meta import (LABELED_MAT, NUM_RAW_CLASSES, SPLITS_MAT, carve_val,
                                       load_splits)
-from mtl.datasets._nyud2_prepared import DEPTH_KINDS, load_manifest, read_frame
+from mtl.datasets.nyud2.prepared import DEPTH_KINDS, load_manifest, read_frame
 
 SPLITS = ('train', 'val', 'test')
 

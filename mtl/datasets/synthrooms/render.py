@@ -18,7 +18,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from .synthrooms_scene import Scene
+from mtl.datasets.synthrooms.scene import Scene
 
 MIN_DEPTH, MAX_DEPTH = 0.1, 10.0
 FOCAL_PER_WIDTH = 0.81  # NYU Depth v2: 518.9 px / 640 px

@@ -28,7 +28,7 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.logging import print_log
 
-from mtl.datasets.kitti_io import read_split_list
+from mtl.datasets.kitti.io import read_split_list
 
 BENCHMARK_URL = 'http://www.cvlibs.net/datasets/kitti/eval_depth.php?benchmark=depth_prediction'
 RAW_DATA_URL = 'http://www.cvlibs.net/datasets/kitti/raw_data.php'

@@ -1,8 +1,8 @@
 """SynthRooms: procedural indoor rooms with exact depth, semantics, normals and contours.
 
 The embedded default dataset of ``mtl``: every sample is rendered on demand by analytic
-ray casting (:mod:`mtl.datasets.synthrooms_render`) of a random furnished room
-(:mod:`mtl.datasets.synthrooms_scene`), deterministically from ``(seed, split, index)``,
+ray casting (:mod:`mtl.datasets.synthrooms.render`) of a random furnished room
+(:mod:`mtl.datasets.synthrooms.scene`), deterministically from ``(seed, split, index)``,
 so the main job, the tests and the benchmarks need no download.
 
 Targets: metric z-depth in (0.1, 10] m, valid everywhere (every ray hits a surface;
@@ -27,8 +27,8 @@ from torch.utils.data import Dataset
 
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
-from .synthrooms_render import MAX_DEPTH, MIN_DEPTH, intrinsics, render_scene
-from .synthrooms_scene import CLASSES, SUPER_CLASS_OF, SUPER_CLASSES, sample_scene
+from mtl.datasets.synthrooms.render import MAX_DEPTH, MIN_DEPTH, intrinsics, render_scene
+from mtl.datasets.synthrooms.scene import CLASSES, SUPER_CLASS_OF, SUPER_CLASSES, sample_scene
 
 VERSION = 1  # bump whenever rendering changes: on-disk caches are keyed by it
 SPLITS = ('train', 'val', 'test')

@@ -8,16 +8,16 @@ Uhrig et al., *Sparsity Invariant CNNs* (3DV 2017) released the benchmark; Geige
   12 numbers of camera ``c``'s rectified 3×4 projection matrix (row-major), whose left
   3×3 block is the pinhole intrinsics of the rectified image ``image_0c``.
 * ``depth_selection/*/intrinsics/*.txt``: the 9 numbers of the 3×3 intrinsics, row-major.
-* Split lists in the BTS layout (``eigen_test_files_with_gt.txt``): one
-  ``rgb_path gt_path focal`` line per frame, ``gt_path`` is ``None`` where the frame has
-  no annotated depth.
+* Split lists in the BTS layout (``eigen_test_files_with_gt.txt``), parsed by
+  :mod:`mtl.datasets.bts_list`.
 """
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+
+from mtl.datasets.bts_list import SplitEntry, read_bts_list
 
 PathLike = Union[str, Path]
 
@@ -111,43 +111,18 @@ def read_intrinsics_txt(path: PathLike) -> np.ndarray:
     return np.array(numbers, dtype=np.float64).reshape(3, 3)
 
 
-@dataclass(frozen=True)
-class SplitEntry:
-    """One line of a BTS-style split list: paths as written in the file."""
-    rgb_path: str
-    gt_path: str
-    focal: float
-    line_no: int
-
-
 def read_split_list(path: PathLike) -> Tuple[List[SplitEntry], int]:
-    """Parse ``rgb_path gt_path focal`` lines; return the entries with ground truth and
-    the number of lines skipped because their ``gt_path`` is ``None``.
+    """The entries of a BTS split list (:mod:`mtl.datasets.bts_list`) that have ground truth,
+    and the number of lines skipped because their ``gt_path`` is ``None``.
 
     ``rgb_path`` is relative to the KITTI raw data root
     (``2011_09_26/2011_09_26_drive_0002_sync/image_02/data/0000000069.png``), ``gt_path``
     to the root of the annotated depth (``2011_09_26_drive_0002_sync/proj_depth/
-    groundtruth/image_02/0000000069.png``). Blank lines are ignored.
+    groundtruth/image_02/0000000069.png``).
     """
-    entries: List[SplitEntry] = []
-    skipped = 0
-    for line_no, line in enumerate(Path(path).read_text().splitlines(), start=1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) != 3:
-            raise ValueError(f'{path}, line {line_no}: expected "rgb_path gt_path focal", got '
-                             f'{len(fields)} fields: {line!r}.')
-        rgb_path, gt_path, focal = fields
-        if gt_path == 'None':
-            skipped += 1
-            continue
-        try:
-            entries.append(SplitEntry(rgb_path, gt_path, float(focal), line_no))
-        except ValueError:
-            raise ValueError(f'{path}, line {line_no}: the focal length {focal!r} is not a '
-                             f'number.') from None
-    return entries, skipped
+    entries = read_bts_list(path)
+    with_gt = [entry for entry in entries if entry.gt_path is not None]
+    return with_gt, len(entries) - len(with_gt)
 
 
 def frame_shape_check(img: np.ndarray, depth: np.ndarray, img_path: str, depth_path: str

@@ -20,7 +20,7 @@ metrics where to cap.
 Relative ``raw_root``, ``gt_root``, ``selection_root`` and ``split_file`` are resolved
 against ``data_root``; by default they are ``raw/``, ``data_depth_annotated/`` and
 ``depth_selection/`` below it. File layouts are described in
-:mod:`mtl.datasets.kitti_index`.
+:mod:`mtl.datasets.kitti.index`.
 """
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -30,10 +30,10 @@ import torch
 from mmengine.dataset import Compose
 from torch.utils.data import Dataset
 
-from mtl.datasets.kitti_index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
+from mtl.datasets.kitti.index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
                                       index_annotated, index_split_list, index_test,
                                       index_val_selection)
-from mtl.datasets.kitti_io import (as_intrinsics, frame_shape_check, optional_path,
+from mtl.datasets.kitti.io import (as_intrinsics, frame_shape_check, optional_path,
                                    read_cam_to_cam_intrinsics, read_depth_png,
                                    read_intrinsics_txt, read_rgb)
 from mtl.registry import DATASETS, TRANSFORMS

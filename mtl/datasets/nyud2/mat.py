@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from mtl.datasets._nyud2_meta import DOCS, DOWNLOAD_URLS, LABELED_MAT, missing_file_error
+from mtl.datasets.nyud2.meta import DOCS, DOWNLOAD_URLS, LABELED_MAT, missing_file_error
 
 REQUIRED = ('images', 'depths', 'labels')
 DEPTH_KEYS = {'filled': 'depths', 'raw': 'rawDepths'}

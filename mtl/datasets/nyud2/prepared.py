@@ -26,7 +26,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-from mtl.datasets._nyud2_mat import source_fingerprint
+from mtl.datasets.nyud2.mat import source_fingerprint
 
 FORMAT = 'mtl-nyud2-prepared'
 VERSION = 1

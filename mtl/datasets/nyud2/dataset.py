@@ -2,9 +2,10 @@
 
 Reads the files as users download them (``nyu_depth_v2_labeled.mat``, ``splits.mat``,
 ``classMapping40.mat``, ``class13Mapping.mat``), the fast layout written once from them by
-``tools/prepare_nyud2.py``, or the BTS and NYUD_MT layouts (see :mod:`_nyud2_layouts`).
-The official split has 795 training and 654 test frames. A validation split carved from the
-training scenes (see :mod:`_nyud2_meta`) lets model selection stay off the test set.
+``tools/prepare_nyud2.py``, or the BTS and NYUD_MT layouts (see
+:mod:`mtl.datasets.nyud2.layouts`). The official split has 795 training and 654 test frames. A
+validation split carved from the training scenes (see :mod:`mtl.datasets.nyud2.meta`) lets model
+selection stay off the test set.
 
 Evaluation protocol of Jiao et al. (ECCV 2018) and the works they follow: images at half
 resolution in, predictions up-sampled back to 640×480 and scored on the Eigen crop (rows
@@ -22,11 +23,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from mtl.datasets._nyud2_layouts import BTSSource, NYUDMTSource
-from mtl.datasets._nyud2_meta import (DEPTH_RANGE, DOCS, IGNORE_INDEX, LABELED_MAT, apply_lut,
+from mtl.datasets.nyud2.layouts import BTSSource, NYUDMTSource
+from mtl.datasets.nyud2.meta import (DEPTH_RANGE, DOCS, IGNORE_INDEX, LABELED_MAT, apply_lut,
                                       check_depth, class_lut, class_palette, nyu_intrinsics)
-from mtl.datasets._nyud2_prepared import MANIFEST
-from mtl.datasets._nyud2_sources import MatSource, PreparedSource
+from mtl.datasets.nyud2.prepared import MANIFEST
+from mtl.datasets.nyud2.sources import MatSource, PreparedSource
 from mtl.registry import DATASETS, TRANSFORMS
 
 LAYOUTS = ('auto', 'mat', 'prepared', 'bts', 'nyud_mt')
