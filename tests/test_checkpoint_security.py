@@ -166,7 +166,7 @@ def test_url_through_the_tools_refuses_and_leaves_nothing(hostile, caches, tmp_p
     args = {'train --resume': [ROOT / 'tools/train.py', TINY, '--work-dir', work, '--resume', url],
             'train load_from': [ROOT / 'tools/train.py', TINY, '--work-dir', work,
                                 '--cfg-options', f'load_from={url}'],
-            'test': [ROOT / 'tools/test.py', TINY, '--work-dir', work, '--checkpoint', url],
+            'test': [ROOT / 'tools/test.py', TINY, url, '--work-dir', work],
             'infer': [ROOT / 'tools/infer.py', TINY, url, image, '--out-dir', work / 'pred']}[tool]
     result = run_tool(args, caches, tmp_path)
     assert result.returncode != 0
