@@ -2,14 +2,13 @@
 model's outputs (within 1e-4) for the main job and the Jiao flagship (tiny backbone), on
 the export size and on another batch size and image size (dynamic axes)."""
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 
 from ecosystem_fixtures import TINY_SIZE, tiny_config, tiny_model
 from mtl.apis import export_onnx, export_torchscript
 from mtl.apis.export import ExportModule, example_input
-
-ort = pytest.importorskip('onnxruntime')
 
 CONFIGS = ('hps_synthrooms.py', 'jiao_nyud2_40c.py')
 

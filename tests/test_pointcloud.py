@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import plyfile
 import pytest
 
 from mtl.visualization.pointcloud import depth_to_ply, depth_to_points, intrinsics_matrix
 
-plyfile = pytest.importorskip('plyfile')
 ROOT = Path(__file__).resolve().parents[1]
 
 

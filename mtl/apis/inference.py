@@ -10,7 +10,7 @@ rendered at a fixed size), the model's normalisation and, when ``model.test_cfg.
 is set, flip averaging; predictions come back at the original image size.
 """
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from PIL import Image
 
 from mtl.engine.checkpoint import load_checkpoint
 from mtl.registry import MODELS, TRANSFORMS
+from mtl.utils.configs import find_config
 
 ImageLike = Union[str, Path, np.ndarray]
 
@@ -35,9 +36,7 @@ def _load_config(config, checkpoint_meta: dict, cfg_options: Optional[dict]) -> 
     elif isinstance(config, Config):
         cfg = config.copy()
     else:
-        if not Path(config).is_file():
-            raise FileNotFoundError(f'Config file "{config}" does not exist.')
-        cfg = Config.fromfile(str(config))
+        cfg = Config.fromfile(find_config(str(config)))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return cfg

@@ -9,6 +9,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from mtl.utils.configs import find_config
+
 CONFIG_HELP = 'override config entries, e.g. train_cfg.max_iters=100 model.backbone.pretrained=False'
 
 
@@ -35,9 +37,7 @@ def add_model_args(parser) -> None:
 
 
 def load_config(args) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'Config file "{args.config}" does not exist (see configs/).')
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(find_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]

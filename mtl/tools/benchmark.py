@@ -1,0 +1,145 @@
+"""Speed and memory benchmarks.
+
+    python tools/benchmark.py synthrooms [--num 200 --size 96 128]
+        SynthRooms rendering speed (samples/s on one core).
+    python tools/benchmark.py data CONFIG [--split train --workers 0 1 2 --batches 50]
+        data-pipeline throughput of a config's dataloader (samples/s, and per worker).
+    python tools/benchmark.py train CONFIG [--iters 20 --device cpu|cuda --amp --batch-size N]
+        train-step throughput (samples/s, ms/iteration) and peak memory.
+
+Results are printed and, with ``--out FILE``, saved as JSON.
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+import mtl.engine  # noqa: F401  (registers our optimizer wrappers)
+from mtl.registry import MODELS
+from mtl.utils.configs import find_config
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_synthrooms(args) -> dict:
+    from mtl.datasets.synthrooms import render_sample
+    torch.set_num_threads(1)
+    render_sample(0, 0, tuple(args.size))
+    start = time.perf_counter()
+    for index in range(args.num):
+        render_sample(0, index, tuple(args.size))
+    seconds = time.perf_counter() - start
+    return dict(benchmark='synthrooms', img_size=args.size, samples=args.num,
+                samples_per_s_per_core=args.num / seconds)
+
+
+def load_cfg(args) -> Config:
+    cfg = Config.fromfile(find_config(args.config))
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    DefaultScope.get_instance(f'benchmark-{time.time()}', scope_name=cfg.get('default_scope', 'mtl'))
+    return cfg
+
+
+def bench_data(args) -> dict:
+    cfg = load_cfg(args)
+    loader_cfg = cfg[f'{args.split}_dataloader']
+    results = []
+    for workers in args.workers:
+        loader_cfg = dict(loader_cfg, num_workers=workers, persistent_workers=workers > 0)
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        iterator = iter(loader)
+        next(iterator)  # start-up (workers, caches) is not timed
+        samples, start = 0, time.perf_counter()
+        for _ in range(args.batches):
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                break
+            samples += len(batch['meta'])
+        seconds = time.perf_counter() - start
+        rate = samples / seconds
+        results.append(dict(workers=workers, samples_per_s=rate,
+                            samples_per_s_per_worker=rate / max(workers, 1)))
+        print(f'workers={workers}: {rate:.1f} samples/s ({rate / max(workers, 1):.1f} per worker)')
+    return dict(benchmark='data', config=args.config, split=args.split, results=results)
+
+
+def bench_train(args) -> dict:
+    cfg = load_cfg(args)
+    device = torch.device(args.device)
+    model = MODELS.build(cfg.model).to(device).train()
+    wrapper_cfg = dict(cfg.optim_wrapper)
+    if args.amp:
+        wrapper_cfg['type'] = 'AmpOptimWrapper' if device.type == 'cuda' else 'CPUAutocastOptimWrapper'
+    constructor = wrapper_cfg.pop('constructor', 'MTLOptimWrapperConstructor')
+    wrapper = build_optim_wrapper(model, dict(wrapper_cfg, constructor=constructor))
+    loader_cfg = dict(cfg.train_dataloader, num_workers=0, persistent_workers=False)
+    if args.batch_size:
+        loader_cfg['batch_size'] = args.batch_size
+    batch = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    for step in range(args.warmup + args.iters):
+        if step == args.warmup:
+            if device.type == 'cuda':
+                torch.cuda.synchronize()
+            start, cpu_start = time.perf_counter(), time.process_time()
+        model.train_step(batch, wrapper)
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    size = len(batch['meta'])
+    result = dict(benchmark='train', config=args.config, device=str(device), amp=args.amp,
+                  batch_size=size, img_size=list(batch['img'].shape[-2:]),
+                  ms_per_iter=1000 * seconds / args.iters, samples_per_s=size * args.iters / seconds,
+                  cpu_ms_per_iter=1000 * cpu_seconds / args.iters,
+                  threads=torch.get_num_threads(), peak_rss_mib=peak_rss_mib())
+    if device.type == 'cuda':
+        result['peak_cuda_mib'] = torch.cuda.max_memory_allocated() / 2 ** 20
+    return result
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--out', help='save the results as JSON here')
+    sub = parser.add_subparsers(dest='command', required=True)
+    synth = sub.add_parser('synthrooms', help='SynthRooms rendering speed')
+    synth.add_argument('--num', type=int, default=200)
+    synth.add_argument('--size', type=int, nargs=2, default=(96, 128), metavar=('H', 'W'))
+    for name in ('data', 'train'):
+        p = sub.add_parser(name)
+        p.add_argument('config')
+        p.add_argument('--cfg-options', nargs='+', action=DictAction)
+    data = sub.choices['data']
+    data.add_argument('--split', default='train', choices=['train', 'val', 'test'])
+    data.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2])
+    data.add_argument('--batches', type=int, default=50)
+    train = sub.choices['train']
+    train.add_argument('--iters', type=int, default=20)
+    train.add_argument('--warmup', type=int, default=3)
+    train.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    train.add_argument('--amp', action='store_true')
+    train.add_argument('--batch-size', type=int)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    result = {'synthrooms': bench_synthrooms, 'data': bench_data, 'train': bench_train}[args.command](args)
+    print(json.dumps(result, indent=2))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()

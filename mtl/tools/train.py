@@ -1,0 +1,55 @@
+"""Train a model from a config: ``python tools/train.py configs/hps_synthrooms.py``.
+
+Writes logs, TensorBoard events and checkpoints under the work directory, then
+evaluates the last model on the config's test set and saves ``metrics.json`` there.
+"""
+import argparse
+import os.path as osp
+
+import torch
+from mmengine.runner import Runner
+
+import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks, optimizer wrappers)
+from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add_common_args(parser)
+    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+                        help='resume from a checkpoint path, or (no value) from the latest '
+                             'checkpoint in the work directory')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: fp16 autocast with loss scaling on CUDA, '
+                             'bf16 autocast on the CPU')
+    parser.add_argument('--no-test', action='store_true', help='skip the final test evaluation')
+    return parser.parse_args()
+
+
+def apply_training_options(cfg, args) -> None:
+    if args.amp:
+        wrapper = 'AmpOptimWrapper' if torch.cuda.is_available() else 'CPUAutocastOptimWrapper'
+        cfg.optim_wrapper.type = wrapper
+        if wrapper == 'AmpOptimWrapper':
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume:
+        cfg.resume, cfg.load_from = True, args.resume
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args)
+    apply_training_options(cfg, args)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    if not args.no_test and cfg.get('test_dataloader') and cfg.get('test_evaluator'):
+        metrics = runner.test()
+        path = save_metrics(metrics, osp.join(cfg.work_dir, 'metrics.json'),
+                            dict(config=args.config, checkpoint='final weights of this run'))
+        runner.logger.info(f'Test metrics (saved to {path}):\n{format_metrics(metrics)}')
+
+
+if __name__ == '__main__':
+    main()
