@@ -1,5 +1,5 @@
 """MultiTaskModel: wires backbone, neck, task branches, interactions, heads, losses and
-a loss combiner, as configured (see DESIGN.md, "Data flow").
+a loss combiner, as configured (docs/tutorial.md walks through the wiring).
 
 Config shape::
 
