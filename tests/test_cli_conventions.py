@@ -64,7 +64,8 @@ def load_tool(name):
 
 
 @pytest.mark.parametrize('tool, extra', [('test', []), ('infer', ['img.png']),
-                                         ('export', ['--out', 'm.onnx', '--size', '32', '48'])])
+                                         ('export', ['--out', 'm.onnx', '--size', '32', '48']),
+                                         ('visualize_attention', [])])
 def test_tools_take_config_and_checkpoint_positionally(tool, extra, monkeypatch):
     module = load_tool(tool)
     monkeypatch.setattr(sys, 'argv', [tool, 'c.py', 'w.pth', *extra, '--cfg-options', 'a.b=1'])

@@ -1,5 +1,5 @@
 """Attention maps of named layers as heat-map overlays (Jiao et al., ECCV 2018, Fig. 5):
-``python tools/visualize_attention.py CONFIG --checkpoint CKPT --out-dir DIR``.
+``python tools/visualize_attention.py CONFIG CHECKPOINT --out-dir DIR``.
 
 For each of the first ``--num-images`` images of the config's test (or val) set, writes
 ``<out-dir>/<sample_id>_attention.png``: the input image, then one overlay per layer of
@@ -28,7 +28,7 @@ PAPER_LAYERS = ('branches.depth.decoder.stages.1', 'backbone', 'branches.seg.dec
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_common_args(parser)
-    parser.add_argument('--checkpoint', help='trained weights (required unless --list-layers)')
+    parser.add_argument('checkpoint', nargs='?', help='trained weights (required unless --list-layers)')
     parser.add_argument('--out-dir', default='work_dirs/attention', help='where the PNGs go')
     parser.add_argument('--layers', nargs='+', help=f'module names (default: {PAPER_LAYERS})')
     parser.add_argument('--num-images', type=int, default=8)
@@ -48,8 +48,9 @@ def main():
         print('\n'.join(names))
         return
     if not args.checkpoint or not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'--checkpoint "{args.checkpoint}" is not a file: pass the '
-                                f'weights to visualise (e.g. work_dirs/<config>/iter_300.pth).')
+        raise FileNotFoundError(f'CHECKPOINT "{args.checkpoint}" is not a file: pass the '
+                                f'weights to visualise after the config (e.g. '
+                                f'work_dirs/<config>/iter_300.pth).')
     layers = args.layers or [n for n in PAPER_LAYERS if n in names]
     if not layers:
         raise ValueError('None of the default layers exists in this model: pass --layers '
