@@ -9,6 +9,7 @@ import importlib
 import sys
 from typing import List, Optional
 
+from mtl.utils.cli import run_tool
 from mtl.utils.configs import list_configs
 
 #: sub-command -> module in mtl.tools
@@ -37,10 +38,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     if command not in COMMANDS:
         raise SystemExit(f'mtl: unknown command "{command}". {usage()}')
     tool = importlib.import_module(f'mtl.tools.{COMMANDS[command]}')
-    sys.argv = [f'mtl {command}', *rest]
-    status = tool.main()
-    if isinstance(status, int):  # tools that report an exit status
-        raise SystemExit(status)
+    sys.argv = [f'mtl-{command}', *rest]
+    run_tool(tool.main)
 
 
 if __name__ == '__main__':

@@ -15,8 +15,10 @@ from mtl.models.base import Combiner, Interaction, TaskGated
 from mtl.registry import MODELS
 
 # The presence PartialSupervisionHook must hand over at each step (see sf.MIXED_TARGETS).
-PRESENCE = [dict(depth=[True, False], seg=[False, True]), dict(depth=[True, True], seg=[True, True]),
-            dict(depth=[False, False], seg=[True, True]), dict(depth=[True, True], seg=[False, True])]
+PRESENCE = [dict(depth=[True, False], seg=[False, True]),
+            dict(depth=[True, True], seg=[True, True]),
+            dict(depth=[False, False], seg=[True, True]),
+            dict(depth=[True, True], seg=[False, True])]
 
 
 def exchange(module, features):
@@ -178,7 +180,8 @@ def test_a_plugin_written_before_the_contracts_still_trains_in_stages(tmp_path):
 
 @pytest.mark.parametrize('combiner, weights, message', [
     (dict(type='UncertaintyWeighting'), {'seg.ce': 0.0},
-     r'stages\[0\] "first".loss_weights: UncertaintyWeighting does not take per-stage loss weights'),
+     r'stages\[0\] "first".loss_weights: UncertaintyWeighting does not take per-stage '
+     r'loss weights'),
     (dict(type='ContractOnlyCombiner'), {'seg.focal': 0.0},
      r'stages\[0\] "first".loss_weights: ContractOnlyCombiner weighs no \[\'seg.focal\'\]'),
 ])

@@ -1,9 +1,12 @@
 """The contracts of ``mtl/models/base.py`` one by one: their defaults, their checks, and
 the plugins written before them that must keep working (no paper: framework plumbing)."""
+import inspect
+
 import pytest
 import torch
 from torch import nn
 
+from mtl.engine import partial_supervision, training_stages
 from mtl.models.base import (AuxiliaryLosses, Combiner, ContractError, Interaction, Switchable,
                              TaskGated, TaskModel, auxiliary_loss_names, lr_multiplier)
 from mtl.models.interactions.lateral_sharing import LateralSharingUnit
@@ -102,7 +105,8 @@ def test_fixed_weighting_stage_weights_replace_and_restore_the_configured_ones()
     assert weighted['a.x'].item() == 0 and weighted['b.y'].item() == 2
     combiner.set_stage_weights({'c.z': 2.0})  # a.x back to its configured weight
     assert combiner.stage_weights() == {'a.x': 1.0, 'b.y': 0.5, 'c.z': 2.0}
-    with pytest.raises(KeyError, match=r"stage loss weights name losses that do not exist: \['d.w'\]"):
+    with pytest.raises(KeyError, match=r"stage loss weights name losses that do not exist: "
+                                       r"\['d.w'\]"):
         combiner.set_stage_weights({'d.w': 1.0})
     combiner.set_stage_weights({})
     assert combiner.stage_weights() == {'a.x': 1.0, 'b.y': 0.5, 'c.z': 1.0}
@@ -117,11 +121,19 @@ def test_the_model_offers_task_targets_and_the_modules_of_a_contract():
                             target='seg'),
                    bins=dict(branch=decoder, head=dict(type='DepthHead'), target='depth',
                              auxiliary=True)),
-        interactions=dict(lsu=dict(type='LateralSharingUnit', after_stage=1, tasks=('depth', 'seg')),
-                          cs=dict(type='CrossStitchUnit', after_stage=2, tasks=('depth', 'seg'))),
+        interactions=dict(
+            lsu=dict(type='LateralSharingUnit', after_stage=1, tasks=('depth', 'seg')),
+            cs=dict(type='CrossStitchUnit', after_stage=2, tasks=('depth', 'seg'))),
         losses={'depth.l1': dict(type='MaskedL1Loss'), 'seg.ce': dict(type='CrossEntropyLoss')}))
     assert isinstance(model, TaskModel)
     assert model.task_targets() == {'depth': 'depth', 'seg': 'seg', 'bins': 'depth'}
     assert model.required_targets() == {'depth.l1': 'depth', 'seg.ce': 'seg'}
     assert [name for name, _ in model.modules_implementing(TaskGated)] == ['interactions.lsu']
     assert [name for name, _ in model.modules_implementing(Combiner)] == ['combiner']
+
+
+@pytest.mark.parametrize('hook_module', [training_stages, partial_supervision])
+def test_hooks_do_not_probe_attributes(hook_module):
+    """They reach components through the declared contracts only."""
+    source = inspect.getsource(hook_module)
+    assert 'hasattr(' not in source and 'getattr(' not in source

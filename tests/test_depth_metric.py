@@ -148,3 +148,17 @@ def test_bad_inputs_raise_clear_errors():
         DepthMetric().process({}, [sample([[float('nan')]], [[1.0]])])
     with pytest.raises(ValueError, match='min_depth < max_depth'):
         DepthMetric(min_depth=5, max_depth=1)
+
+
+@pytest.mark.parametrize('direction', ['over', 'under'])
+def test_delta_thresholds_are_exactly_1_25_powers(direction):
+    """Ratios just below and just above 1.25, 1.25² and 1.25³ (pred over or under gt): a
+    threshold of 1.2 or 1.3 instead of 1.25 changes every count."""
+    ratios = [t * f for t in (1.25, 1.25 ** 2, 1.25 ** 3) for f in (1 - 1e-3, 1 + 1e-3)]
+    gt = 2.0
+    pred = [gt * r if direction == 'over' else gt / r for r in ratios]
+    m = evaluate(DepthMetric(), [sample([pred], [[gt] * len(pred)])])
+    # below 1.25: 1 of 6; below 1.5625: 3 of 6 (1.25 ± ε and 1.5625 − ε); below 1.953: 5 of 6
+    assert m['delta1'] == pytest.approx(1 / 6)
+    assert m['delta2'] == pytest.approx(3 / 6)
+    assert m['delta3'] == pytest.approx(5 / 6)

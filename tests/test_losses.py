@@ -6,9 +6,10 @@ import torch
 from torch.nn import functional as F
 
 from mtl.models.losses.balanced_bce import BalancedBCELoss
-from mtl.models.losses.berhu import BerHuLoss, berhu
+from mtl.models.losses.berhu import BerHuLoss
 from mtl.models.losses.cross_entropy import CrossEntropyLoss
 from mtl.models.losses.focal import FocalLoss
+from mtl.models.losses.functional import berhu
 from mtl.models.losses.masked_regression import MaskedL1Loss, MaskedL2Loss
 from mtl.models.losses.normal_cosine import NormalCosineLoss
 from mtl.models.losses.silog import SILogLoss

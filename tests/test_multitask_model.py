@@ -111,11 +111,15 @@ def test_auxiliary_task_is_skipped_in_predict_mode():
 
 def test_auxiliary_task_runs_in_predict_mode_when_an_interaction_needs_it():
     stitch = dict(cs=dict(type='CrossStitchUnit', after_stage=1, tasks=('depth', 'bins')))
-    model = aux_model(interactions=stitch)
-    calls = count_calls(model.branches['bins'].stages[1])
-    preds = model(**batch_of(model, make_sample(0), make_sample(1)), mode='predict')
+    model = aux_model(interactions=stitch).eval()
+    needed, unneeded = (count_calls(stage) for stage in model.branches['bins'].stages)
+    data = batch_of(model, make_sample(0), make_sample(1), training=False)
+    preds = model(**data, mode='predict')
     assert set(preds[0]['pred']) == {'depth'}
-    assert len(calls) == 1
+    # the stitch at boundary 1 needs bins' first stage; its second stage feeds nothing
+    assert len(needed) == 1 and len(unneeded) == 0
+    everything = model(data['inputs'], mode='tensor')
+    assert torch.allclose(preds[1]['pred']['depth'], everything['depth'][1], atol=1e-6)
 
 
 def test_tensor_mode_returns_raw_outputs_at_input_size():

@@ -152,3 +152,33 @@ def test_intrinsics_of_the_nyu_camera():
 def test_palette_is_distinct():
     palette = class_palette(40)
     assert len(set(palette)) == 40 and palette[0] == (128, 0, 0)
+
+
+# Synthetic twins: the same structure as the real mapping files, so that what the real-data
+# tests above assert also runs where ../shared/data is absent.
+def write_synthetic_mappings(folder):
+    """Raw k (1..894) → 40-class ((k − 1) mod 40) + 1; 40-class c → 4-class ((c − 1) mod 4) + 1
+    and 13-class ((c − 1) mod 13) + 1."""
+    names = lambda n: np.array([[f'class{k}' for k in range(n)]], dtype=object)  # noqa: E731
+    savemat(str(folder / 'classMapping40.mat'), {
+        'mapClass': (np.arange(894) % 40 + 1)[None].astype(np.uint16),
+        'mapToNYUSuperClass': (np.arange(40) % 4 + 1)[None].astype(np.uint8),
+        'className': names(40)})
+    savemat(str(folder / 'class13Mapping.mat'), {'classMapping13': {
+        'labels13': (np.arange(40) % 13 + 1)[None].astype(np.uint8), 'classNames': names(13)}})
+    return folder
+
+
+@pytest.mark.parametrize('num_classes, expected', [
+    (40, [255, 0, 0, 13]), (4, [255, 0, 0, 1]), (13, [255, 0, 0, 0])])
+def test_unlabelled_raw_pixels_are_ignored_synthetic_twin(tmp_path, num_classes, expected):
+    """Raw labels 0 (unlabelled), 1, 41, 894 → 40-class -, 1, 1, 14 → outputs (0-based)."""
+    lut, names = class_lut(write_synthetic_mappings(tmp_path), num_classes)
+    labels = apply_lut(np.array([[0, 1, 41, 894]], np.uint16), lut, 'x')
+    assert labels.tolist() == [expected] and len(names) == num_classes
+
+
+@pytest.mark.parametrize('num_classes', [4, 13, 40])
+def test_unlabelled_40_class_pixels_are_ignored_synthetic_twin(tmp_path, num_classes):
+    lut, _ = class_lut(write_synthetic_mappings(tmp_path), num_classes, source_classes=40)
+    assert lut[0] == 255 and lut[1] == 0 and lut.shape == (41,)

@@ -42,12 +42,35 @@ def test_plugin_components_register_and_compute(installed_plugin, monkeypatch):
     assert loss(pred, gt).item() == pytest.approx(torch.log(torch.tensor(2.0)).item() / 2)
 
 
+def test_plugin_gate_implements_the_task_gated_contract(installed_plugin, monkeypatch):
+    """Under partial supervision a sample without task a's target sends no gradient into
+    a's feature through the gate; values are unchanged."""
+    monkeypatch.syspath_prepend(str(installed_plugin))
+    import mtl_plugin_example  # noqa: F401
+    from mtl.models.base import TaskGated
+    from mtl.registry import MODELS
+    gate = MODELS.build(dict(type='CrossTaskGate', tasks=['a', 'b'], channels={'a': 4, 'b': 4},
+                             lr_mult=5.0))
+    assert isinstance(gate, TaskGated) and gate.lr_mult == 5.0
+    a = torch.ones(2, 4, 2, 2, requires_grad=True)
+    b = torch.ones(2, 4, 2, 2)
+    ungated = gate({'a': a, 'b': b})['b']
+    gate.set_task_presence({'a': torch.tensor([True, False]), 'b': torch.tensor([True, True])})
+    gated = gate({'a': a, 'b': b})['b']
+    assert torch.equal(gated, ungated)
+    gated.sum().backward()
+    assert a.grad[0].abs().sum() > 0 and a.grad[1].abs().sum() == 0
+
+
 def test_plugin_config_trains_with_unchanged_train_tool(installed_plugin, tmp_path):
     config = PLUGIN / 'configs' / 'gated_synthrooms.py'
     assert 'custom_imports' not in Config.fromfile(str(config))  # only the entry point brings it in
     entry_points = next(installed_plugin.glob('*.dist-info')) / 'entry_points.txt'
     assert 'mtl.plugins' in entry_points.read_text()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(installed_plugin), str(ROOT)]))
+    # The plugin first; then this checkout (the PYTHONPATH the tests run with), not the
+    # editable install, so that the plugin meets the mtl under test.
+    paths = [str(installed_plugin), os.environ.get('PYTHONPATH', '')]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     tiny = ['train_cfg.max_iters=2', 'train_cfg.val_interval=100',
             'model.backbone.model_name=resnet10t',
             'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',

@@ -35,7 +35,8 @@ class ToySwitch(Interaction, Switchable):
 
 
 MODEL = sf.model_cfg(dict(switch=dict(type=ToySwitch, after_stage=1, tasks=('depth', 'seg'))))
-STAGES = [dict(name='shared', length=2, lr={'': 1e-2}, modes={'interactions.switch': {'sharing': 'on'}}),
+STAGES = [dict(name='shared', length=2, lr={'': 1e-2},
+               modes={'interactions.switch': {'sharing': 'on'}}),
           dict(name='separate', length=2, lr={'': 1e-2})]
 
 

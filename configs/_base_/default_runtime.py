@@ -1,4 +1,5 @@
 default_scope = 'mtl'
+runner_type = 'MTLRunner'  # strict, safe loading; atomic saves (mtl/engine/runner.py)
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -9,7 +10,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
+    checkpoint=dict(type='MTLCheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # labelled panels of the first validation samples and depth statistics, to every vis
     # backend below; tools/test.py --show-dir writes a panel per test sample
@@ -27,5 +28,6 @@ log_processor = dict(by_epoch=False, window_size=20,
                      mean_pattern=r'.*(loss|time|data_time|grad_norm).*|\.')
 log_level = 'INFO'
 load_from = None
+load_strict = True  # a checkpoint must match the model; False loads the matching weights
 resume = False
 randomness = dict(seed=0)

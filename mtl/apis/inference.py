@@ -17,10 +17,11 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
-from PIL import Image
 
+from mtl.datasets.image_io import read_rgb
 from mtl.engine.checkpoint import load_checkpoint
+from mtl.engine.runner_utils import check_cfg_options
+from mtl.engine.weights import load_weights
 from mtl.registry import MODELS, TRANSFORMS
 from mtl.utils.configs import find_config
 
@@ -38,12 +39,13 @@ def _load_config(config, checkpoint_meta: dict, cfg_options: Optional[dict]) -> 
     else:
         cfg = Config.fromfile(find_config(str(config)))
     if cfg_options:
+        check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     return cfg
 
 
 def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> torch.nn.Module:
+               cfg_options: Optional[dict] = None, strict: bool = True) -> torch.nn.Module:
     """Build a model and load its weights.
 
     Args:
@@ -53,6 +55,8 @@ def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu
         device: e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options: overrides as ``--cfg-options`` takes them, e.g.
             ``{'model.test_cfg.flip': False}``.
+        strict: refuse a checkpoint that does not fit the model (``False`` loads the
+            matching weights and lists the rest, as ``--non-strict`` does).
 
     The model gets ``cfg`` (the config used) and ``dataset_meta`` (class names, palette,
     depth range as the training set's metainfo said, saved in the checkpoint; empty if
@@ -69,17 +73,16 @@ def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu
             backbone['pretrained'] = False  # the checkpoint has the weights
         model = MODELS.build(cfg.model)
     if checkpoint:
-        _load_checkpoint_to_model(model, state, strict=True)
+        load_weights(model, state, str(checkpoint), strict=strict)
     model.cfg, model.dataset_meta = cfg, dict(meta.get('dataset_meta') or {})
     return model.to(device).eval()
 
 
 def read_image(image: ImageLike) -> np.ndarray:
-    """An RGB uint8 H×W×3 array from a path or an array (H×W×3, or H×W grey)."""
+    """An RGB uint8 H×W×3 array from a path (8/16-bit, grey, palette or colour images) or
+    an array (H×W×3, or H×W grey)."""
     if isinstance(image, (str, Path)):
-        if not Path(image).is_file():
-            raise FileNotFoundError(f'Image "{image}" does not exist.')
-        return np.asarray(Image.open(image).convert('RGB'))
+        return read_rgb(image)
     array = np.asarray(image)
     if array.ndim == 2:
         array = np.repeat(array[..., None], 3, axis=-1)

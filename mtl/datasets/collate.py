@@ -1,4 +1,7 @@
-"""Batch collation for the sample contract of :mod:`mtl.structures`."""
+"""Batch collation for the sample contract of :mod:`mtl.structures`.
+
+No paper: data plumbing, no equation applies.
+"""
 from typing import Sequence
 
 import torch

@@ -1,4 +1,7 @@
-"""Optimizer wrapper pieces: per-module learning-rate multipliers and CPU autocast."""
+"""Optimizer wrapper pieces: per-module learning-rate multipliers and CPU autocast.
+
+No paper: training plumbing, no equation applies.
+"""
 from contextlib import contextmanager
 
 import torch

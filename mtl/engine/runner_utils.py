@@ -25,6 +25,59 @@ def add_common_args(parser, checkpoint: bool = False) -> None:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none',
                         help='job launcher for distributed runs')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fully match the model: only the '
+                             'matching weights are loaded, the rest is listed (load_strict=False)')
+
+
+# keys that Runner.from_cfg and mtl read from the top level of a config
+RUNNER_KEYS = {'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+               'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper',
+               'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
+               'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
+               'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
+               'experiment_name', 'runner_type', 'load_strict', 'model_wrapper_cfg',
+               'find_unused_parameters', 'vis_backends', 'custom_imports'}
+
+
+KIND_NAMES = {int: 'an integer', float: 'a number', str: 'a string', bool: 'True or False',
+              list: 'a list [..]', tuple: 'a tuple (..)', dict: 'a dict'}
+
+
+def check_cfg_options(cfg: Config, options: dict) -> None:
+    """An override must reach something the runner reads and keep the type of the value it
+    replaces; otherwise the run would silently ignore it or fail late without the key."""
+    for key, value in options.items():
+        top = key.split('.')[0]
+        if '.' not in key and top in cfg and top not in RUNNER_KEYS \
+                and not isinstance(cfg[top], dict):
+            raise KeyError(f'--cfg-options {key}={value!r}: "{top}" is a variable of the config '
+                           f'file, already used when the file was read, so setting it changes '
+                           f'nothing. Override the entries that use it (e.g. train_cfg.{top}).')
+        try:
+            old = cfg
+            for part in key.split('.'):
+                old = old[int(part)] if isinstance(old, (list, tuple)) else old[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            continue  # a new key: the component's own signature check will judge it
+        numbers = (int, float)
+        same = (old is None or value is None or type(old) is type(value)
+                or (isinstance(old, numbers) and isinstance(value, numbers)
+                    and not isinstance(value, bool)))
+        if not same:
+            kind = KIND_NAMES.get(type(old), type(old).__name__)
+            raise TypeError(f'--cfg-options {key}={value!r}: the config has {old!r} there; give '
+                            f'{kind} (e.g. {key}={old!r}).')
+
+
+def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """The config at ``path`` (or a packaged config's name) with the ``--cfg-options``
+    overrides merged in."""
+    cfg = Config.fromfile(find_config(path))
+    if cfg_options:
+        check_cfg_options(cfg, cfg_options)
+        cfg.merge_from_dict(cfg_options)
+    return cfg
 
 
 def add_model_args(parser) -> None:
@@ -34,18 +87,32 @@ def add_model_args(parser) -> None:
     parser.add_argument('checkpoint', help='checkpoint file (or URL)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fully match the model: only the '
+                             'matching weights are loaded, the rest is listed')
 
 
 def load_config(args) -> Config:
-    cfg = Config.fromfile(find_config(args.config))
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
+    if args.non_strict:
+        cfg.load_strict = False
     name = osp.splitext(osp.basename(args.config))[0]
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join('work_dirs', name)
     cfg.launcher = args.launcher
     if args.launcher != 'none' and not torch.cuda.is_available():
         init_cpu_distributed(cfg)
     return cfg
+
+
+def build_runner(cfg: Config):
+    """The config's ``runner_type`` (``MTLRunner`` unless it names another), from the
+    registry, so that strict loading, atomic saves and the start-up checks apply."""
+    from mtl.registry import RUNNERS
+    runner_type = cfg.setdefault('runner_type', 'MTLRunner')
+    runner_class = RUNNERS.get(runner_type)
+    if runner_class is None:
+        raise KeyError(f'runner_type "{runner_type}" is not a registered runner.')
+    return runner_class.from_cfg(cfg)
 
 
 def init_cpu_distributed(cfg: Config) -> None:

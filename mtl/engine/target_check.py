@@ -1,4 +1,7 @@
-"""Fails before the first iteration when a loss needs a target the dataset never has."""
+"""Fails before the first iteration when a loss needs a target the dataset never has.
+
+No paper: a configuration check, no equation applies.
+"""
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 

@@ -18,8 +18,7 @@ papers' tables):
 With ``depth_caps=(4, 6, 8)`` every metric is repeated on the pixels with gt ≤ cap under
 keys like ``abs_rel@4m`` (Jiao et al., ECCV 2018, Table 2).
 
-Two averaging conventions exist in the literature; they differ by about 10 % on the same
-predictions:
+Two averaging conventions exist; they differ by about 10 % on the same predictions:
 
 - ``per_image=True`` (default; KITTI devkit, BTS, AdaBins, the depth toolbox): each
   metric is computed per image, then averaged over images; an image without valid pixels

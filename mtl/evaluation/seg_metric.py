@@ -1,5 +1,7 @@
 """Semantic segmentation metrics from one confusion matrix over the whole set.
 
+Pixel accuracy, mean accuracy and mean IU as Long et al. define them (FCN, CVPR 2015).
+
 Keys (Python floats, fractions in [0, 1]):
 
 - ``pixel_acc`` correctly labelled pixels / labelled pixels;

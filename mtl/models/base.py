@@ -86,7 +86,8 @@ class TaskGated(abc.ABC):
     ``PartialSupervisionHook`` calls :meth:`set_task_presence` before each training step
     with ``{task: bool tensor (B,)}`` (True: the sample carries a valid target for the
     task) and with ``None`` after it (everything present: validation and testing are not
-    gated). The default stores it as ``self.task_presence`` for ``forward`` to read.
+    gated). The default stores it as ``self.task_presence`` for ``forward`` to read, most
+    simply through :meth:`detach_absent`.
     A class that defines ``set_task_presence`` without subclassing this (a plugin written
     before the contract) is recognised too.
     """
@@ -95,6 +96,18 @@ class TaskGated(abc.ABC):
     def set_task_presence(self, presence: Optional[Mapping[str, torch.Tensor]]) -> None:
         """``{task: bool tensor (B,)}`` for the next forward passes, or ``None`` (all present)."""
         self.task_presence = dict(presence) if presence is not None else None
+
+    def detach_absent(self, task: str, x: torch.Tensor) -> torch.Tensor:
+        """``x`` (B, ...) unchanged in value, with its gradient cut for the samples that lack
+        ``task``'s target: use it where task's feature feeds another task."""
+        present = (self.task_presence or {}).get(task)
+        if present is None or bool(present.all()):
+            return x
+        if present.numel() != x.shape[0]:
+            raise ValueError(f'task presence for "{task}" has {present.numel()} samples, the '
+                             f'feature batch has {x.shape[0]}')
+        keep = present.to(device=x.device, dtype=x.dtype).view(-1, *([1] * (x.dim() - 1)))
+        return keep * x + (1 - keep) * x.detach()
 
     @classmethod
     def __subclasshook__(cls, subclass: type):
@@ -112,7 +125,8 @@ class Switchable:
     ``TrainingStagesHook`` sets them with the stage key
     ``modes={'<module path>': {name: value}}`` (e.g. CI-Net's first stage feeds its
     scene understanding module the ground-truth affinity: ``modes = {'attention':
-    ('predicted', 'ground_truth')}``).
+    ('predicted', 'ground_truth')}``). Modes are not saved in checkpoints: the hook sets
+    them from the current iteration or epoch, so a resumed run gets them right.
     """
     modes: ClassVar[Dict[str, Tuple[str, ...]]] = {}
     _mode_values: Dict[str, str] = {}  # replaced per instance, never mutated
@@ -120,7 +134,8 @@ class Switchable:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, values in cls.modes.items():
-            if not (isinstance(values, tuple) and values and all(isinstance(v, str) for v in values)):
+            if not (isinstance(values, tuple) and values
+                    and all(isinstance(v, str) for v in values)):
                 raise TypeError(f'{cls.__name__}.modes["{name}"] must be a non-empty tuple of '
                                 f'strings (the first is the default), got {values!r}')
 
@@ -178,8 +193,11 @@ class Head(nn.Module):
     ``forward`` returns what the losses see (logits, metres, unit vectors);
     ``predict`` turns it into what the metrics see (labels, metres, probabilities).
     ``default_target`` is the sample key the head is supervised with by default.
+    ``out_channels`` is the channel count of ``forward``'s output (``None``: not declared);
+    the model passes it to components that read the output by name.
     """
     default_target: str = ''
+    out_channels: Optional[int] = None
 
     def forward(self, x: torch.Tensor, out_size: Tuple[int, int]) -> torch.Tensor:
         raise NotImplementedError
@@ -213,6 +231,13 @@ class Interaction(AuxiliaryLosses, nn.Module):
     knows. ``lr_mult`` scales the learning rate of its parameters (see
     :func:`lr_multiplier`); it may also implement :class:`TaskGated` or
     :class:`Switchable`.
+
+    Beyond its features, an interaction may read named tensors (other tasks' outputs,
+    deep-supervision outputs, branch features, batch targets; see
+    :mod:`mtl.models.named_tensors`): the config's ``inputs=dict(<kwarg>=<name>)`` passes
+    them to ``forward`` as keyword arguments, and a constructor that declares
+    ``input_channels`` receives ``{kwarg: channels}``. A neck may do the same (batch
+    targets only) and, like an interaction, return ``(features, losses)``.
     """
     lr_mult: Optional[float] = None
 
@@ -226,7 +251,9 @@ class Loss(nn.Module):
     ``valid_mask`` is a bool tensor of shape B×H×W (True = labelled pixel) computed by
     the model from the target's invalid value. A batch without any valid pixel must give
     a zero that still carries a gradient, never NaN. ``task_type`` tells uncertainty
-    weighting whether the loss is a regression or a classification likelihood.
+    weighting whether the loss is a regression or a classification likelihood. The
+    config's ``extra=dict(<kwarg>=<name>)`` passes more named tensors as keyword
+    arguments (see :mod:`mtl.models.named_tensors`).
     """
     task_type: str = 'regression'
 
@@ -315,6 +342,7 @@ class ConvHead(Head):
             in_channels = hidden_channels
         layers.append(nn.Conv2d(in_channels, out_channels, 3, padding=1))
         self.conv = nn.Sequential(*layers)
+        self.out_channels = out_channels
 
     @property
     def last_conv(self) -> nn.Conv2d:

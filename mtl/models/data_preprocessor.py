@@ -1,4 +1,7 @@
-"""Moves a collated batch to the model's device and normalises the image."""
+"""Moves a collated batch to the model's device and normalises the image.
+
+No paper: data plumbing, no equation applies.
+"""
 from typing import Sequence
 
 import torch

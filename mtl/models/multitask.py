@@ -1,25 +1,43 @@
 """MultiTaskModel: wires backbone, neck, task branches, interactions, heads, losses and
-a loss combiner, as configured (docs/tutorial.md walks through the wiring).
+a loss combiner, as configured (named tensors: docs/model.md). No paper: the framework's
+wiring, no equation applies.
 
 Config shape::
 
     model = dict(
         type='MultiTaskModel',
         backbone=dict(type='TimmBackbone', model_name='resnet18'),   # None: per-task encoders
-        neck=None,
+        neck=dict(type='MyNeck', inputs=dict(labels='target:seg')),   # optional
         tasks=dict(
             depth=dict(branch=dict(type='UpConvDecoder', channels=(256, 128, 64)),
                        head=dict(type='DepthHead'), deep_supervision=(1,)),
             seg=dict(branch=..., head=dict(type='SegHead', num_classes=13)),
             bins=dict(branch=..., head=dict(type='DepthIntervalHead'), auxiliary=True)),
-        interactions=dict(cs1=dict(type='CrossStitchUnit', after_stage=1, tasks=('depth', 'seg'))),
+        interactions=dict(
+            cs1=dict(type='CrossStitchUnit', after_stage=1, tasks=('depth', 'seg')),
+            mix=dict(type='MyFusion', after_stage=2, tasks=('depth', 'seg'),
+                     inputs=dict(coarse='depth@1', skip='feature:seg@1'))),
         losses={'depth.berhu': dict(type='BerHuLoss'), 'depth@1.l1': dict(type='MaskedL1Loss'),
-                'seg.ce': dict(type='CrossEntropyLoss')},
+                'seg.ce': dict(type='CrossEntropyLoss'),
+                'seg.pair': dict(type='MyLoss', extra=dict(f_d='feature:depth@1'))},
         combiner=dict(type='FixedWeighting', weights={'seg.ce': 0.5}))
 
 Outputs are named after tasks; a deep-supervision head at boundary k of task t is the
-output ``t@k``. A loss named ``owner.what`` reads output ``owner`` (or ``pred=``) and the
-owner task's target (or ``target=``); ``extra=dict(kwarg='output')`` passes more outputs.
+output ``t@k`` (it reads the branch feature at k before the interactions there). A loss
+named ``owner.what`` reads output ``owner`` (or ``pred=``, any output) and the owner
+task's target (or ``target=``).
+
+Named tensors (grammar in :mod:`mtl.models.named_tensors`): ``task``, ``task@k``,
+``feature:task@k`` and ``target:key``. Interactions and the neck declare
+``inputs=dict(<forward kwarg>=<name>)`` and receive the tensors as keyword arguments;
+losses declare ``extra=dict(<kwarg>=<name>)``. The neck reads only ``target:`` names.
+The names are checked at build time; a reader at boundary b reads only what exists
+when it runs. A final output read before the pass ends is computed early, once. Every
+output runs in ``loss`` and ``tensor`` mode; ``predict`` mode runs the non-auxiliary
+final outputs and, transitively, what they read, and returns only those outputs. A neck
+or an interaction may return ``(features, losses)``: the losses are named ``neck.<key>``
+or ``<interaction name>.<key>`` and must be declared
+(``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -30,6 +48,7 @@ from torch import nn
 
 from mtl.models.base import TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
+from mtl.models.named_tensors import KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
 
@@ -41,10 +60,18 @@ def module_key(name: str) -> str:
     return name.replace('.', '__')
 
 
-class LossSpec:
-    """Where a named loss reads its prediction, target and extra inputs."""
+def split_inputs(cfg):
+    """A component config without its ``inputs`` (the named tensors it reads), and those."""
+    if not isinstance(cfg, dict):
+        return cfg, {}
+    cfg = dict(cfg)
+    return cfg, cfg.pop('inputs', {})
 
-    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, str]):
+
+class LossSpec:
+    """Where a named loss reads its prediction, target and extra inputs (named tensors)."""
+
+    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, TensorName]):
         self.name, self.pred, self.target, self.extra = name, pred, target, extra
 
 
@@ -55,12 +82,13 @@ class MultiTaskModel(BaseModel, TaskModel):
     Args:
         tasks: ``{name: dict(branch, head, target=None, auxiliary=False, in_index=-1,
             deep_supervision=())}``. Auxiliary tasks are trained but skipped in predict
-            mode (no cost unless an interaction still needs their features).
+            mode (no cost unless an interaction still needs their features or outputs).
         backbone: shared trunk giving multi-scale features, or ``None`` so that each
             branch receives the normalised image (per-task encoders).
-        neck: optional shared module on the feature list (``in_channels`` list given).
-        interactions: ``{name: dict(type, after_stage, tasks, ...)}`` plugins at stage
-            boundaries (0 = the branch inputs).
+        neck: optional shared module on the feature list (``in_channels`` list given),
+            with optional ``inputs`` (``target:`` names only).
+        interactions: ``{name: dict(type, after_stage, tasks, inputs={}, ...)}`` plugins at
+            stage boundaries (0 = the branch inputs).
         losses: ``{'owner.loss': dict(type, pred=None, target=None, extra={}, ...)}``.
         combiner: loss combiner config (default ``FixedWeighting`` with weights 1).
         test_cfg: ``dict(flip=False)``; ``flip=True`` averages the prediction on the image
@@ -79,12 +107,15 @@ class MultiTaskModel(BaseModel, TaskModel):
         self.test_cfg = {'flip': False, **(test_cfg or {})}
         self.backbone = build_component(backbone, 'model.backbone') if backbone else None
         channels = list(self.backbone.out_channels) if self.backbone else [3]
-        self.neck = build_component(neck, 'model.neck', in_channels=channels) if neck else None
+        self.graph = ForwardGraph()
+        self.neck = self._build_reader(neck, 'model.neck', 'neck', kinds=('target',),
+                                       in_channels=channels) if neck else None
         feature_channels = list(self.neck.out_channels) if self.neck else channels
         self._build_tasks(tasks, feature_channels)
         self._build_interactions(interactions or {})
         self._build_losses(losses or {})
-        names = list(self.loss_specs) + self.interaction_loss_names()
+        self._plan()
+        names = list(self.loss_specs) + self.component_loss_names()
         self.combiner = build_component(combiner or dict(type='FixedWeighting'), 'model.combiner',
                                         loss_names=names, loss_types=self.loss_types())
 
@@ -119,16 +150,18 @@ class MultiTaskModel(BaseModel, TaskModel):
                 target=cfg.get('target') or self.heads[task].default_target,
                 auxiliary=bool(cfg.get('auxiliary', False)), in_index=in_index,
                 deep_supervision=tuple(cfg.get('deep_supervision', ())))
+            self.graph.add_task(task, len(branch.stages), self.task_cfg[task]['deep_supervision'])
 
     def _build_interactions(self, interactions: dict) -> None:
         self.interactions = nn.ModuleDict()
         self.interaction_at: Dict[int, List[str]] = {}
-        for name, cfg in interactions.items():
+        for name, cfg in interactions.items():  # placed first: a reader may read what a later one changes
             key = f'model.interactions.{name}'
-            cfg = dict(cfg)
-            tasks, boundary = cfg.pop('tasks', None), cfg.pop('after_stage', None)
+            tasks, boundary = cfg.get('tasks'), cfg.get('after_stage')
             if not tasks or boundary is None:
                 raise ConfigError(f'{key}: needs "tasks" and "after_stage"')
+            if name == 'neck':
+                raise ConfigError(f'{key}: "neck" names the neck (its losses are "neck.<key>"); rename it')
             missing = [t for t in tasks if t not in self.branches]
             if missing:
                 raise ConfigError(f'{key}.tasks names {missing}, which are not defined in '
@@ -137,9 +170,37 @@ class MultiTaskModel(BaseModel, TaskModel):
                 if not 0 <= boundary <= len(self.branches[task].stages):
                     raise ConfigError(f'{key}.after_stage={boundary}, but task "{task}" has '
                                       f'{len(self.branches[task].stages)} stages')
-            channels = {t: self.branches[t].channels_at(boundary) for t in tasks}
-            self.interactions[name] = build_component(cfg, key, tasks=list(tasks), channels=channels)
+            self.graph.place(name, boundary, tasks)
             self.interaction_at.setdefault(boundary, []).append(name)
+        for name, cfg in interactions.items():
+            cfg = {k: v for k, v in cfg.items() if k not in ('tasks', 'after_stage')}
+            tasks, boundary = self.graph.placements[name].tasks, self.graph.placements[name].boundary
+            channels = {t: self.branches[t].channels_at(boundary) for t in tasks}
+            self.interactions[name] = self._build_reader(cfg, f'model.interactions.{name}', name,
+                                                         tasks=list(tasks), channels=channels)
+
+    def _build_reader(self, cfg: dict, key: str, reader: str, kinds=KINDS, **wiring) -> nn.Module:
+        """Build a neck or an interaction whose ``inputs`` (named tensors passed to its
+        ``forward``) are checked; a constructor that declares ``input_channels`` gets
+        ``{kwarg: channels}`` of them."""
+        cfg, inputs = split_inputs(cfg)
+        if not isinstance(inputs, dict):
+            raise ConfigError(f'{key}.inputs: expected dict(<forward kwarg>=<tensor name>), got {inputs!r}')
+        reads = self.graph.declare_reads(reader, key, 'inputs', inputs, kinds)
+        module = build_component(cfg, key, input_channels=self.channels_of(reads), **wiring)
+        check_accepts(module.forward, reads, 1, f'{key}.inputs')
+        return module
+
+    def channels_of(self, reads: Dict[str, TensorName]) -> Dict[str, Optional[int]]:
+        """``{kwarg: channels}`` of named tensors: a feature's branch channels, an output's
+        ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map)."""
+        def channels(name: TensorName) -> Optional[int]:
+            if name.kind == 'target':
+                return TARGET_SPECS[name.target].channels
+            if name.kind == 'feature':
+                return self.branches[name.task].channels_at(name.boundary)
+            return self.heads[name.output].out_channels
+        return {kwarg: channels(name) for kwarg, name in reads.items()}
 
     def _build_losses(self, losses: dict) -> None:
         self.losses = nn.ModuleDict()
@@ -150,23 +211,35 @@ class MultiTaskModel(BaseModel, TaskModel):
                 raise ConfigError(f'{key}: loss names are "owner.what" (e.g. "depth.berhu") and must '
                                   f'not contain "loss" (mmengine sums keys containing it)')
             cfg = dict(cfg)
-            owner = name.split('.')[0]
-            pred, target, extra = cfg.pop('pred', owner), cfg.pop('target', None), cfg.pop('extra', {})
-            for output in [pred, *extra.values()]:
-                if output not in self.heads:
-                    raise ConfigError(f'{key} reads output "{output}", which no task produces '
-                                      f'(outputs: {list(self.heads)})')
-            task = pred.split('@')[0]
+            pred, target = cfg.pop('pred', name.split('.')[0]), cfg.pop('target', None)
+            extra = cfg.pop('extra', {})
+            task = self.graph.checked_name(pred, key, f'{key}.pred', kinds=('output',)).task
+            extra = self.graph.declare_reads(key, key, 'extra', extra)
             target = target or self.task_cfg[task]['target']
             if target not in TARGET_SPECS:
                 raise ConfigError(f'{key}.target "{target}" is not a known target {sorted(TARGET_SPECS)}; '
                                   f'declare it with mtl.structures.register_target()')
-            self.losses[module_key(name)] = build_component(cfg, key)
-            self.loss_specs[name] = LossSpec(name, pred, target, dict(extra))
+            self.losses[module_key(name)] = build_component(cfg, key, input_channels=self.channels_of(extra))
+            check_accepts(self.losses[module_key(name)].forward, extra, 3, f'{key}.extra')
+            self.loss_specs[name] = LossSpec(name, pred, target, extra)
+
+    def _plan(self) -> None:
+        """What a pass computes: every output when training, in ``tensor`` mode and for
+        losses; the non-auxiliary final outputs and what they read when predicting."""
+        active = [t for t, cfg in self.task_cfg.items() if not cfg['auxiliary']]
+        if not active:
+            raise ConfigError('model.tasks: every task is auxiliary, so nothing would be predicted')
+        self.train_plan: RunPlan = self.graph.plan(list(self.heads))
+        self.predict_plan: RunPlan = self.graph.plan(active)
 
     def interaction_loss_names(self) -> List[str]:
         return [f'{name}.{aux}' for name, module in self.interactions.items()
                 for aux in auxiliary_loss_names(module)]
+
+    def component_loss_names(self) -> List[str]:
+        """The losses the neck (``neck.<key>``) and interactions (``<name>.<key>``) add."""
+        neck = [f'neck.{aux}' for aux in auxiliary_loss_names(self.neck)] if self.neck else []
+        return neck + self.interaction_loss_names()
 
     def loss_types(self) -> Dict[str, str]:
         return {name: self.losses[module_key(name)].task_type for name in self.loss_specs}
@@ -182,68 +255,73 @@ class MultiTaskModel(BaseModel, TaskModel):
     # ---------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[dict] = None, mode: str = 'tensor'):
         if mode == 'loss':
-            outputs, aux_losses = self.forward_outputs(inputs)
-            return self.loss(outputs, aux_losses, data_samples or {})
+            data_samples = data_samples or {}
+            return self.loss(self.forward_named(inputs, targets=data_samples), data_samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples or {})
         if mode == 'tensor':
             return self.forward_outputs(inputs)[0]
         raise ValueError(f'Invalid mode "{mode}": use "loss", "predict" or "tensor"')
 
-    def active_tasks(self, predicting: bool) -> List[str]:
-        """All tasks when training; when predicting, the non-auxiliary ones and those
-        whose features an interaction with them needs."""
-        if not predicting:
-            return list(self.branches)
-        active = {t for t, cfg in self.task_cfg.items() if not cfg['auxiliary']}
-        for module in self.interactions.values():
-            if active & set(module.tasks):
-                active |= set(module.tasks)
-        return [t for t in self.branches if t in active]
-
     def forward_outputs(self, inputs: torch.Tensor, predicting: bool = False
                         ) -> Tuple[Dict[str, torch.Tensor], Dict[str, torch.Tensor]]:
-        """Raw head outputs at input resolution, and the interactions' auxiliary losses."""
+        """Raw head outputs at input resolution (all of them, or when ``predicting`` the
+        non-auxiliary final ones), and the components' auxiliary losses."""
+        named = self.forward_named(inputs, predicting=predicting)
+        plan = self.predict_plan if predicting else self.train_plan
+        return {key: named.outputs[key] for key in plan.outputs}, named.aux_losses
+
+    def forward_named(self, inputs: torch.Tensor, targets: Optional[dict] = None,
+                      predicting: bool = False) -> NamedTensors:
+        """One pass of the train plan (everything) or the predict plan. ``targets`` is the
+        batch in ``loss`` mode, read by ``target:`` names; ``None`` otherwise."""
+        plan = self.predict_plan if predicting else self.train_plan
         size = tuple(inputs.shape[-2:])
         features = self.backbone(inputs) if self.backbone else [inputs]
+        x: Dict[str, torch.Tensor] = {}
+        named = NamedTensors(self.heads, size, targets, x)
         if self.neck:
-            features = self.neck(features)
-        tasks = self.active_tasks(predicting)
-        x = {t: features[self.task_cfg[t]['in_index']] for t in tasks}
-        history = {t: [] for t in tasks}
-        outputs, aux_losses = {}, {}
-        for boundary in range(max(len(self.branches[t].stages) for t in tasks) + 1):
-            for name in self.interaction_at.get(boundary, ()):
-                module = self.interactions[name]
-                if not set(module.tasks) <= set(tasks):
-                    continue
-                result = module({t: x[t] for t in module.tasks})
-                if isinstance(result, tuple):
-                    result, losses = result
-                    undeclared = set(losses) - set(auxiliary_loss_names(module))
-                    if undeclared:
-                        raise KeyError(f'Interaction "{name}" returned losses {sorted(undeclared)} '
-                                       f'that its auxiliary_loss_names() (or aux_loss_names) '
-                                       f'does not declare')
-                    aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
+            features = self._call('neck', self.neck, features, named)
+        x.update({t: features[self.task_cfg[t]['in_index']] for t in plan.run_to})
+        history = {t: [] for t in plan.run_to}
+        for boundary in range(plan.boundaries):
+            for t in plan.features.get(boundary, ()):
+                named.features[(t, boundary)] = x[t]
+            for t in plan.deep_heads.get(boundary, ()):
+                named.outputs[f'{t}@{boundary}'] = self.heads[f'{t}@{boundary}'](x[t], size)
+            for name in plan.interactions.get(boundary, ()):
+                result = self._call(name, self.interactions[name],
+                                    {t: x[t] for t in self.graph.placements[name].tasks}, named)
+                read_early = set(result) & set(named.outputs)
+                if read_early:
+                    raise RuntimeError(f'Interaction "{name}" changed the features of {sorted(read_early)} '
+                                       f'after their final outputs were read')
                 x.update(result)
-            for t in tasks:
-                branch = self.branches[t]
-                if boundary > len(branch.stages):
+            for t, last in plan.run_to.items():
+                if boundary > last:
                     continue
                 history[t].append(x[t])
-                if not predicting and boundary in self.task_cfg[t]['deep_supervision']:
-                    outputs[f'{t}@{boundary}'] = self.heads[f'{t}@{boundary}'](x[t], size)
-                if boundary < len(branch.stages):
+                if boundary < last:
                     context = dict(features=features, history=history[t], input_size=size)
-                    x[t] = branch.forward_stage(boundary, x[t], context)
-        for t in tasks:
-            if not (predicting and self.task_cfg[t]['auxiliary']):
-                outputs[t] = self.heads[t](x[t], size)
-        return outputs, aux_losses
+                    x[t] = self.branches[t].forward_stage(boundary, x[t], context)
+        for t in plan.finals:
+            named.final(t)
+        return named
 
-    def loss(self, outputs: Dict[str, torch.Tensor], aux_losses: Dict[str, torch.Tensor],
-             data_samples: dict) -> Dict[str, torch.Tensor]:
+    def _call(self, name: str, module: nn.Module, value, named: NamedTensors):
+        """Run a neck or an interaction with the named tensors it reads as keyword
+        arguments; keep the auxiliary losses it returns as ``<name>.<key>``."""
+        result = module(value, **named.resolve(self.graph.reads.get(name, {})))
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
+            result, losses = result
+            undeclared = set(losses) - set(auxiliary_loss_names(module))
+            if undeclared:
+                raise KeyError(f'{type(module).__name__} "{name}" returned losses {sorted(undeclared)} '
+                               f'that its auxiliary_loss_names() (or aux_loss_names) does not declare')
+            named.aux_losses.update({f'{name}.{k}': v for k, v in losses.items()})
+        return result
+
+    def loss(self, named: NamedTensors, data_samples: dict) -> Dict[str, torch.Tensor]:
         """Weighted terms under ``loss_<name>`` (summed by mmengine), raw values under
         ``<name>`` and combiner logs (e.g. ``weight.<name>``), both logged only. A loss
         whose target is absent from the batch is skipped."""
@@ -252,10 +330,10 @@ class MultiTaskModel(BaseModel, TaskModel):
             target = data_samples.get(spec.target)
             if target is None:
                 continue
-            pred = self.heads[spec.pred].resize(outputs[spec.pred], target.shape[-2:])
-            extra = {k: outputs[v] for k, v in spec.extra.items()}
+            pred = self.heads[spec.pred].resize(named.outputs[spec.pred], target.shape[-2:])
+            extra = named.resolve(spec.extra)
             raw[name] = self.losses[module_key(name)](pred, target, valid_mask(spec.target, target), **extra)
-        raw.update(aux_losses)
+        raw.update(named.aux_losses)
         if not raw:
             raise KeyError(f'No loss could be computed: the batch has targets '
                            f'{sorted(k for k in data_samples if k != "meta")}, the losses need '

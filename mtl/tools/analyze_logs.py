@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from mtl.visualization.curves import plot_curves, read_scalars
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -35,4 +36,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

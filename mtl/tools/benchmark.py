@@ -23,6 +23,7 @@ from mmengine.runner import Runner
 import mtl.engine  # noqa: F401  (registers our optimizer wrappers)
 from mtl.registry import MODELS
 from mtl.utils.configs import find_config
+from mtl.utils.cli import run_tool
 
 
 def peak_rss_mib() -> float:
@@ -142,4 +143,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

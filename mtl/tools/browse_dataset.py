@@ -17,6 +17,7 @@ from mtl.registry import DATASETS
 from mtl.structures import TARGET_SPECS
 from mtl.visualization.panels import PanelStyle, sample_panel
 from mtl.utils.configs import find_config
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -57,4 +58,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mtl.apis import export_onnx, export_torchscript, init_model
 from mtl.engine.runner_utils import add_model_args
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -24,7 +25,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, 'cpu', args.cfg_options)
+    model = init_model(args.config, args.checkpoint, 'cpu', args.cfg_options,
+                       not args.non_strict)
     suffix = Path(args.out).suffix
     if suffix == '.onnx':
         names = export_onnx(model, args.out, args.size, dynamic=not args.static)
@@ -36,4 +38,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

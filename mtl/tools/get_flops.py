@@ -11,6 +11,7 @@ from mtl.apis import init_model
 from mtl.apis.complexity import model_complexity
 from mtl.engine.runner_utils import CONFIG_HELP
 from mtl.utils.configs import find_config
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -35,4 +36,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -20,6 +20,7 @@ from mtl.engine.runner_utils import add_model_args
 from mtl.structures import target_spec
 from mtl.visualization.panels import PanelStyle, sample_panel
 from mtl.visualization.pointcloud import depth_to_ply, intrinsics_matrix
+from mtl.utils.cli import run_tool
 
 IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.ppm'}
 
@@ -58,7 +59,8 @@ def expand_inputs(inputs) -> list:
 
 def main():
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options)
+    model = init_model(args.config, args.checkpoint, args.device, args.cfg_options,
+                       not args.non_strict)
     paths, out_dir = expand_inputs(args.inputs), Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     style = PanelStyle(model.dataset_meta, args.per_image_range)
@@ -80,4 +82,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

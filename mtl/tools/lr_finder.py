@@ -40,8 +40,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import mtl.engine  # noqa: F401  (optimizer wrapper constructors)
+from mtl.engine.runner_utils import read_config
 from mtl.registry import MODELS
-from mtl.utils.configs import find_config
+from mtl.utils.cli import run_tool
 
 
 def exponential_lrs(start: float, end: float, num: int) -> np.ndarray:
@@ -185,9 +186,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
-    cfg = Config.fromfile(find_config(args.config))
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)
     name = osp.splitext(osp.basename(args.config))[0]
     out = args.out or osp.join('work_dirs', name, 'lr_finder')
     os.makedirs(out, exist_ok=True)
@@ -210,4 +209,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

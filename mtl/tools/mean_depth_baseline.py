@@ -17,6 +17,7 @@ from tqdm import tqdm
 from mtl.registry import DATASETS, METRICS
 from mtl.structures import valid_mask
 from mtl.utils.configs import find_config
+from mtl.utils.cli import run_tool
 
 
 def mean_depth(dataset, max_samples: int) -> float:
@@ -61,4 +62,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

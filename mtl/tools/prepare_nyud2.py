@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
@@ -29,6 +28,7 @@ from mtl.datasets.nyud2.meta import (DOCS, LABELED_MAT, MAPPING13_MAT, MAPPING40
 from mtl.datasets.nyud2.prepared import (KINDS, MANIFEST, PreparedLayoutError,
                                           load_manifest, manifest_entries, write_manifest)
 from mtl.datasets.nyud2.sources import frame_source_info
+from mtl.utils.cli import run_tool
 
 SOURCE_STAMP = 'source.json'
 
@@ -153,4 +153,4 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

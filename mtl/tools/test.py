@@ -9,10 +9,10 @@ import argparse
 import os.path as osp
 import time
 
-from mmengine.runner import Runner
-
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
-from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
+                                     save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -44,7 +44,7 @@ def main():
         cfg.default_hooks.visualization = hook
     elif args.ply or args.per_image_range:
         raise ValueError('--ply and --per-image-range apply to the pictures: add --show-dir DIR')
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
     save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
@@ -53,4 +53,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

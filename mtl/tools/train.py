@@ -7,10 +7,12 @@ import argparse
 import os.path as osp
 
 import torch
-from mmengine.runner import Runner
 
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks, optimizer wrappers)
-from mtl.engine.runner_utils import add_common_args, format_metrics, load_config, save_metrics
+from mtl.engine.runner import latest_checkpoint
+from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
+                                     save_metrics)
+from mtl.utils.cli import run_tool
 
 
 def parse_args():
@@ -33,6 +35,11 @@ def apply_training_options(cfg, args) -> None:
         if wrapper == 'AmpOptimWrapper':
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
+        if latest_checkpoint(cfg.work_dir) is None:
+            raise FileNotFoundError(
+                f'--resume: nothing to resume in {cfg.work_dir} (no last_checkpoint there). '
+                f'Pass the work dir of the run to continue (--work-dir), a checkpoint '
+                f'(--resume PATH), or drop --resume to start from scratch.')
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
@@ -42,7 +49,7 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     apply_training_options(cfg, args)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     if not args.no_test and cfg.get('test_dataloader') and cfg.get('test_evaluator'):
         metrics = runner.test()
@@ -52,4 +59,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -13,13 +13,15 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.runner import load_checkpoint
 from PIL import Image
 
 import mtl.engine  # noqa: F401  (safe checkpoint loading)
 from mtl.datasets.collate import mtl_collate
+from mtl.engine.checkpoint import load_checkpoint
 from mtl.engine.runner_utils import add_common_args, load_config
+from mtl.engine.weights import load_weights
 from mtl.registry import DATASETS, MODELS
+from mtl.utils.cli import run_tool
 from mtl.visualization.attention import attention_overlays, record_outputs
 
 PAPER_LAYERS = ('branches.depth.decoder.stages.1', 'backbone', 'branches.seg.decoder.stages.0')
@@ -55,7 +57,8 @@ def main():
     if not layers:
         raise ValueError('None of the default layers exists in this model: pass --layers '
                          '(see --list-layers).')
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_weights(model, load_checkpoint(args.checkpoint, map_location='cpu'), args.checkpoint,
+                 strict=not args.non_strict)
     model.eval()
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader']['dataset'])
     os.makedirs(args.out_dir, exist_ok=True)
@@ -73,4 +76,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -30,12 +30,13 @@ import torch
 from mmengine.dataset import Compose
 from torch.utils.data import Dataset
 
+from mtl.datasets.image_io import read_rgb
 from mtl.datasets.kitti.index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
                                       index_annotated, index_split_list, index_test,
                                       index_val_selection)
 from mtl.datasets.kitti.io import (as_intrinsics, frame_shape_check, optional_path,
                                    read_cam_to_cam_intrinsics, read_depth_png,
-                                   read_intrinsics_txt, read_rgb)
+                                   read_intrinsics_txt)
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
 

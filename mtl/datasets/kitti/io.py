@@ -14,9 +14,9 @@ Uhrig et al., *Sparsity Invariant CNNs* (3DV 2017) released the benchmark; Geige
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 
+from mtl.datasets import image_io
 from mtl.datasets.bts_list import SplitEntry, read_bts_list
 
 PathLike = Union[str, Path]
@@ -26,26 +26,10 @@ KITTI_DEPTH_SCALE = 256.0
 
 def read_depth_png(path: PathLike) -> np.ndarray:
     """Read a KITTI depth PNG as float32 metres (H×W), 0 where there is no measurement."""
-    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if raw is None:
-        raise FileNotFoundError(f'Cannot read the KITTI depth PNG {path}: the file is missing '
-                                f'or not an image.')
-    if raw.dtype != np.uint16 or raw.ndim != 2:
-        raise ValueError(
-            f'{path} is not a KITTI depth PNG: expected a single-channel 16-bit image, got '
-            f'{raw.dtype} with shape {raw.shape}. Use the ground-truth files of '
-            f'data_depth_annotated.zip or depth_selection.zip, not a colour or 8-bit '
-            f'visualisation of them.')
-    return raw.astype(np.float32) / KITTI_DEPTH_SCALE
-
-
-def read_rgb(path: PathLike) -> np.ndarray:
-    """Read an image file as uint8 RGB (H×W×3)."""
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FileNotFoundError(f'Cannot read the RGB frame {path}: the file is missing or not '
-                                f'an image.')
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return image_io.read_depth_png(
+        path, KITTI_DEPTH_SCALE, 'KITTI depth PNG',
+        hint='Use the ground-truth files of data_depth_annotated.zip or depth_selection.zip, '
+             'not a colour or 8-bit visualisation of them.')
 
 
 def intrinsics_matrix(fx: float, fy: float, cx: float, cy: float) -> np.ndarray:

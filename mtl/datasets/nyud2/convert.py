@@ -11,8 +11,9 @@ import numpy as np
 
 from mtl.datasets.nyud2.mat import LabeledMat
 from mtl.datasets.nyud2.meta import check_depth
-from mtl.datasets.nyud2.prepared import (KINDS, PreparedLayoutError, depth_to_png,
-                                          frame_files, manifest_entries, read_png, write_png)
+from mtl.datasets.image_io import open_image
+from mtl.datasets.nyud2.prepared import (KINDS, depth_to_png, frame_files, manifest_entries,
+                                          write_png)
 
 _WORKER: dict = {}
 
@@ -36,11 +37,11 @@ def _file_ok(path: Path, kind: str, shape: tuple) -> bool:
     if not path.is_file():
         return False
     try:
-        array = read_png(path, rgb=kind == 'rgb')
-    except PreparedLayoutError:
+        image = open_image(path, kind)
+    except ValueError:  # undecodable
         return False
-    expected = (shape + (3,), np.uint8) if kind == 'rgb' else (shape, np.uint16)
-    return (array.shape, array.dtype) == expected
+    expected = ('RGB' if kind == 'rgb' else 'I;16', (shape[1], shape[0]))
+    return (image.mode, image.size) == expected
 
 
 def prepare_frame(index: int) -> Dict[str, list]:

@@ -23,21 +23,15 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from mtl.datasets.bts_list import read_bts_list
+from mtl.datasets.image_io import load_npy, read_depth_png, read_label_map, read_rgb
 from mtl.datasets.nyud2.meta import DOCS, NYU_FX, nyu_intrinsics
+from mtl.datasets.nyud2.prepared import DEPTH_SCALE  # millimetres, as in BTS's PNGs
 from mtl.datasets.nyud2.sources import select_split
 
 BTS_LIST_GLOB = '*{split}_files_with_gt.txt'
 NYUD_MT_TASKS = {'depth': 'depth', 'seg': 'segmentation', 'normals': 'normals',
                  'contours': 'edge'}
 NYUD_MT_EXT = {'depth': '.npy', 'seg': '.png', 'normals': '.npy', 'contours': '.npy'}
-
-
-def read_image(path: Path, rgb: bool = True) -> np.ndarray:
-    import cv2
-    array = cv2.imread(str(path), cv2.IMREAD_COLOR if rgb else cv2.IMREAD_UNCHANGED)
-    if array is None:
-        raise FileNotFoundError(f'{path} is missing or cannot be decoded.')
-    return np.ascontiguousarray(array[..., ::-1]) if rgb else array
 
 
 def _missing(paths: List[Path], what: str) -> None:
@@ -106,14 +100,14 @@ class BTSSource:
 
     def load(self, i: int) -> Dict[str, object]:
         entry = self.entries[i]
-        img = read_image(self.base / entry.rgb_path)
+        img = read_rgb(self.base / entry.rgb_path)
         intrinsics = nyu_intrinsics(*img.shape[:2])
         # the list's focal length, NYU's aspect and centre
         intrinsics[:2, :2] *= entry.focal / NYU_FX
         sample = {'img': img, 'meta': {'intrinsics': intrinsics, 'focal': entry.focal}}
         if entry.gt_path is not None:
-            depth_mm = read_image(self.base / entry.gt_path, rgb=False)
-            sample['depth'] = depth_mm.astype(np.float32) / 1000.0
+            sample['depth'] = read_depth_png(self.base / entry.gt_path, DEPTH_SCALE,
+                                             'BTS depth PNG (uint16 millimetres)')
         return sample
 
 
@@ -148,16 +142,18 @@ class NYUDMTSource:
 
     def load(self, i: int) -> Dict[str, object]:
         sample_id = self.ids[i]
-        img = read_image(self.root / 'images' / f'{sample_id}.jpg')
+        img = read_rgb(self.root / 'images' / f'{sample_id}.jpg')
         sample = {'img': img, 'meta': {}}
         if 'depth' in self.targets:
-            sample['depth'] = np.load(self._path('depth', sample_id)).astype(np.float32).squeeze()
+            depth = load_npy(self._path('depth', sample_id), 'NYUD_MT depth')
+            sample['depth'] = depth.astype(np.float32).squeeze()
         if 'seg' in self.targets:
-            sample['labels'] = read_image(self._path('seg', sample_id), rgb=False)
+            sample['labels'] = read_label_map(self._path('seg', sample_id))
         if 'normals' in self.targets:
-            sample['normals'] = _normals(np.load(self._path('normals', sample_id)), sample_id)
+            normals = load_npy(self._path('normals', sample_id), 'NYUD_MT normals')
+            sample['normals'] = _normals(normals, sample_id)
         if 'contours' in self.targets:
-            edge = np.load(self._path('contours', sample_id)).squeeze()
+            edge = load_npy(self._path('contours', sample_id), 'NYUD_MT edge').squeeze()
             sample['contours'] = (edge > 0.5).astype(np.uint8)
         return sample
 

@@ -26,6 +26,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
+from mtl.datasets.image_io import read_depth_png, read_label_map, read_rgb
 from mtl.datasets.nyud2.mat import source_fingerprint
 
 FORMAT = 'mtl-nyud2-prepared'
@@ -86,23 +87,18 @@ def write_png(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def read_png(path: Path, rgb: bool = False) -> np.ndarray:
-    import cv2
-    flags = cv2.IMREAD_COLOR if rgb else cv2.IMREAD_UNCHANGED
-    array = cv2.imread(str(path), flags)
-    if array is None:
-        raise PreparedLayoutError(f'{path} is missing or cannot be decoded. {RERUN}')
-    return np.ascontiguousarray(array[..., ::-1]) if rgb else array
-
-
 def read_frame(root: Path, index: int, depth_type: str = 'filled'
                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(RGB uint8 H×W×3, depth float32 H×W metres, raw labels uint16 H×W) of one frame."""
+    """(RGB uint8 H×W×3, depth float32 H×W metres, raw labels int64 H×W) of one frame."""
     root = Path(root)
-    rgb = read_png(root / frame_file('rgb', index), rgb=True)
-    depth_mm = read_png(root / frame_file(DEPTH_KINDS[depth_type], index))
-    labels = read_png(root / frame_file('label', index))
-    return rgb, depth_mm.astype(np.float32) / DEPTH_SCALE, labels
+    try:
+        rgb = read_rgb(root / frame_file('rgb', index))
+        depth = read_depth_png(root / frame_file(DEPTH_KINDS[depth_type], index), DEPTH_SCALE,
+                               'prepared depth PNG')
+        labels = read_label_map(root / frame_file('label', index))
+    except (FileNotFoundError, ValueError) as error:
+        raise PreparedLayoutError(f'{error} {RERUN}') from None
+    return rgb, depth, labels
 
 
 def manifest_entries(root: Path, rels: Iterable[str]) -> Dict[str, list]:

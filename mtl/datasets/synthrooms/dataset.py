@@ -11,6 +11,9 @@ structure, furniture, prop); exact unit normals in camera coordinates, facing th
 camera; contours, 1 on the nearer side of every change of object (which includes
 every change of class and every depth discontinuity). Intrinsics follow NYU's field of
 view (fx = fy = 0.81 W). The three splits draw from disjoint random streams.
+
+No paper: the dataset is our own; its class names follow NYU Depth v2 (Silberman et al.,
+ECCV 2012).
 """
 import hashlib
 import json

@@ -1,13 +1,13 @@
 """Targets derived from other targets: depth intervals, normals, contours, log depth.
 
-DESIGN: derived targets come from registered transforms, never from dataset code. A
+Derived targets come from registered transforms, never from dataset code. A
 derived transform whose source key is absent does nothing (a dataset without depth
 gets no depth-derived targets); sources are shape-checked like every target.
 
 * :class:`DepthToIntervals` — depth-interval classes (MultiDepth's auxiliary task;
-  Liebel & Körner use 32 intervals equally spaced in normalised log space).
+  Liebel & Körner 2019 use 32 intervals equally spaced in normalised log space).
 * :class:`DepthToNormals` — surface normals from depth and the intrinsics (PAD-Net's
-  intermediate normal task on NYUDv2; CI-Net's normal loss).
+  intermediate normal task on NYUDv2, Xu et al., CVPR 2018; CI-Net's normal loss).
 * :class:`SegToContours` — semantic boundaries (PAD-Net's intermediate contour task).
 * :class:`DepthToNormalizedLog` — MultiDepth Eq. 2 regression target.
 """

@@ -1,4 +1,7 @@
-"""Fixed loss weights: L = Σ_i w_i L_i (equal weights when none are given)."""
+"""Fixed loss weights: L = Σ_i w_i L_i (equal weights when none are given).
+
+No paper: the weighted sum that every multi-task paper starts from.
+"""
 from typing import Dict, Mapping, Optional, Sequence
 
 import torch

@@ -1,5 +1,6 @@
 """A branch made of several branches run one after the other (e.g. a per-task encoder
-followed by a decoder, for cross-stitch networks in Misra et al.'s original form)."""
+followed by a decoder, for cross-stitch networks in the original form of Misra et al.,
+CVPR 2016)."""
 from typing import Sequence
 
 import torch

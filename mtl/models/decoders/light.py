@@ -3,6 +3,8 @@
 With ``skips=True`` each stage concatenates the backbone feature of the matching
 resolution before its convolution (a U-Net-style lateral path), which sharpens
 boundaries at little cost.
+
+No paper: a small decoder of our own for fast CPU runs and tests.
 """
 from typing import Sequence
 

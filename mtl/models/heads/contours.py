@@ -1,4 +1,8 @@
-"""Contour (boundary) head: one logit per pixel; predictions are probabilities."""
+"""Contour (boundary) head: one logit per pixel; predictions are probabilities.
+
+No paper: a convolution and a sigmoid; the loss that trains it (class-balanced BCE,
+Xie & Tu, ICCV 2015) is a separate component.
+"""
 import torch
 
 from mtl.models.base import ConvHead

@@ -1,4 +1,8 @@
-"""Depth regression head: positive metric depth in metres."""
+"""Depth regression head: positive metric depth in metres.
+
+No paper: a convolution and a positive activation; ``relu`` is the linear output of FCRN
+(Laina et al., 3DV 2016) clipped at 0.
+"""
 import math
 
 import torch

@@ -1,4 +1,4 @@
-"""Depth-interval classification head (Liebel & Körner, MultiDepth, Sec. 2.3).
+"""Depth-interval classification head (Liebel & Körner 2019, MultiDepth, Sec. 2.3).
 
 Logits over ``num_bins`` depth intervals (uniform, log, or MultiDepth's normalised log
 spacing, Eq. 2); predictions decode back to metres, either the centre of the most

@@ -1,4 +1,7 @@
-"""Surface normal head: unit vectors in camera coordinates."""
+"""Surface normal head: unit vectors in camera coordinates.
+
+No paper: a convolution normalised to unit length.
+"""
 import torch
 from torch.nn import functional as F
 

@@ -1,4 +1,7 @@
-"""Semantic segmentation head: per-class logits; predictions are labels."""
+"""Semantic segmentation head: per-class logits; predictions are labels.
+
+No paper: a convolution to one logit per class.
+"""
 import torch
 
 from mtl.models.base import ConvHead

@@ -27,7 +27,8 @@ Partial supervision (supplement §8): the unit is ``TaskGated``; ``set_task_pres
 takes, per task, a boolean per sample (``PartialSupervisionHook`` sets it before each
 training step).
 A cross term ``W_ij(x_j)`` then uses ``x_j`` detached for the samples that lack task
-``j``'s target, so those samples send no gradient into task ``j``'s branch.
+``j``'s target (``TaskGated.detach_absent``), so those samples send no gradient into task
+``j``'s branch.
 """
 from typing import Dict, Mapping, Optional, Sequence
 
@@ -38,13 +39,6 @@ from mtl.models.base import Interaction, TaskGated
 from mtl.registry import MODELS
 
 MODES = ('scalar', 'channel', 'conv')
-
-
-def gate_gradient(x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """``x`` unchanged in value; its gradient is kept for samples where ``keep`` (B,) is
-    True and exactly zero elsewhere."""
-    keep = keep.to(device=x.device, dtype=x.dtype).view(-1, *([1] * (x.dim() - 1)))
-    return keep * x + (1 - keep) * x.detach()
 
 
 @MODELS.register_module()
@@ -101,18 +95,9 @@ class LateralSharingUnit(Interaction, TaskGated):
             return self.convs[i * len(self.tasks) + j](x)
         return self.weight[i, j].view(1, -1, 1, 1) * x
 
-    def _cross_input(self, task: str, x: torch.Tensor) -> torch.Tensor:
-        present = (self.task_presence or {}).get(task)
-        if present is None or bool(present.all()):
-            return x
-        if present.numel() != x.shape[0]:
-            raise ValueError(f'task presence for "{task}" has {present.numel()} samples, the '
-                             f'feature batch has {x.shape[0]}')
-        return gate_gradient(x, present)
-
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         x = [features[t] for t in self.tasks]
-        cross = [self._cross_input(t, f) for t, f in zip(self.tasks, x)]
+        cross = [self.detach_absent(t, f) for t, f in zip(self.tasks, x)]
         out = {}
         for i, task in enumerate(self.tasks):
             shared = sum(self._share(i, j, x[j] if j == i else cross[j]) for j in range(len(x)))

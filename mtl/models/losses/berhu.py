@@ -9,14 +9,8 @@ from typing import Optional
 import torch
 
 from mtl.models.base import Loss, masked_mean
+from mtl.models.losses.functional import berhu, berhu_threshold
 from mtl.registry import MODELS
-
-
-def berhu(error: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    """Element-wise berHu of ``error`` with threshold ``c`` (c = 0 gives |error|)."""
-    absolute = error.abs()
-    quadratic = (error ** 2 + c ** 2) / (2 * c.clamp(min=torch.finfo(error.dtype).tiny))
-    return torch.where((absolute <= c) | (c <= 0), absolute, quadratic)
 
 
 @MODELS.register_module()
@@ -29,9 +23,5 @@ class BerHuLoss(Loss):
     def forward(self, pred: torch.Tensor, target: torch.Tensor,
                 valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         error = pred - target.nan_to_num()
-        valid = valid_mask.unsqueeze(1).expand_as(error) if valid_mask is not None else None
-        absolute = error.detach().abs()
-        if valid is not None:
-            absolute = absolute[valid]
-        c = self.threshold * absolute.max() if absolute.numel() else error.new_zeros(())
-        return masked_mean(berhu(error, c), valid_mask)
+        c = berhu_threshold(error, valid_mask, self.threshold)
+        return masked_mean(berhu(error, c if c is not None else error.new_zeros(())), valid_mask)

@@ -1,10 +1,15 @@
-"""Pixel-wise cross-entropy with an ignore index and optional class weights."""
+"""Pixel-wise cross-entropy with an ignore index and optional class weights.
+
+No paper: the standard multi-class cross-entropy, as ``torch.nn.functional.cross_entropy``
+defines it.
+"""
 from typing import Optional, Sequence
 
 import torch
 from torch.nn import functional as F
 
 from mtl.models.base import Loss
+from mtl.models.losses.functional import label_map
 from mtl.registry import MODELS
 from mtl.structures import IGNORE_INDEX
 
@@ -29,21 +34,3 @@ class CrossEntropyLoss(Loss):
             return (pred * 0).sum()
         return F.cross_entropy(pred, target, weight=self.class_weight, ignore_index=self.ignore_index,
                                label_smoothing=self.label_smoothing)
-
-
-def label_map(pred: torch.Tensor, target: torch.Tensor, ignore_index: int) -> torch.Tensor:
-    """The target as an int64 B×H×W label map, checked against the logits' class count."""
-    target = target.long()
-    if target.dim() == pred.dim():
-        target = target.squeeze(1)
-    check_labels(target, pred.shape[1], ignore_index)
-    return target
-
-
-def check_labels(target: torch.Tensor, num_classes: int, ignore_index: int) -> None:
-    """Raise a clear error for labels outside ``[0, num_classes)`` that are not ignored."""
-    bad = (target != ignore_index) & ((target < 0) | (target >= num_classes))
-    if bad.any():
-        raise ValueError(f'Label {int(target[bad][0])} is out of range for a head with '
-                         f'{num_classes} classes (ignore index {ignore_index}). Check the '
-                         f'dataset\'s num_classes and the head\'s num_classes.')

@@ -24,7 +24,7 @@ from typing import Optional
 import torch
 
 from mtl.models.base import Loss, masked_mean
-from mtl.models.losses.berhu import berhu
+from mtl.models.losses.functional import berhu, berhu_threshold
 from mtl.registry import MODELS
 
 
@@ -66,12 +66,9 @@ class DepthAwareLoss(Loss):
                 valid_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         target = target.nan_to_num()
         error = pred - target
-        absolute = error.detach().abs()
-        if valid_mask is not None:
-            absolute = absolute[valid_mask.unsqueeze(1).expand_as(absolute)]
-        if absolute.numel() == 0:  # no valid pixel: a zero that keeps the graph
+        c = berhu_threshold(error, valid_mask, self.berhu_threshold)
+        if c is None:  # no valid pixel: a zero that keeps the graph
             return (pred * 0).sum()
-        c = self.berhu_threshold * absolute.max()
         lam = depth_lambda(pred, target, self.log_offset)
         if self.detach_lambda:
             lam = lam.detach()

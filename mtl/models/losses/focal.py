@@ -15,7 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from mtl.models.base import Loss
-from mtl.models.losses.cross_entropy import label_map
+from mtl.models.losses.functional import label_map
 from mtl.registry import MODELS
 from mtl.structures import IGNORE_INDEX
 

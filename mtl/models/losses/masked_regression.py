@@ -1,4 +1,8 @@
-"""Masked L1 and L2 losses: means over labelled pixels only."""
+"""Masked L1 and L2 losses: means over labelled pixels only.
+
+The L2 form is the sparse MSE that MultiDepth (Liebel & Körner, 2019) trains its
+normalised log depth with; the L1 form is the plain mean absolute error.
+"""
 from typing import Optional
 
 import torch

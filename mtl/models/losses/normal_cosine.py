@@ -1,4 +1,8 @@
-"""Surface-normal loss: 1 − cos(pred, gt) averaged over pixels with a valid normal."""
+"""Surface-normal loss: 1 − cos(pred, gt) averaged over pixels with a valid normal.
+
+For unit vectors this is Eigen & Fergus's normal loss −N·N* (ICCV 2015) shifted
+by 1, so that a perfect prediction scores 0.
+"""
 from typing import Optional
 
 import torch
