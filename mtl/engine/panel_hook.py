@@ -12,9 +12,11 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from PIL import Image
 from torch.nn import functional as F
 
+from mtl.models.base import TaskModel
 from mtl.registry import HOOKS
 from mtl.structures import target_spec
 from mtl.visualization.depth_statistics import DepthStatistics
@@ -58,7 +60,9 @@ class SamplePanelHook(Hook):
     def _start(self, runner, dataloader) -> None:
         meta = dict(getattr(dataloader.dataset, 'metainfo', None) or {})
         self.style = PanelStyle(meta, self.per_image_range)
-        self.targets = runner.model.task_targets()
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        # models outside mtl's TaskModel contract declare no task targets: nothing to draw
+        self.targets = model.task_targets() if isinstance(model, TaskModel) else {}
         self._drawn, self._statistics = 0, {}
         if meta.get('depth_range'):
             self._statistics = {task: DepthStatistics(meta['depth_range'], self.num_bins)
@@ -72,6 +76,8 @@ class SamplePanelHook(Hook):
         self._start(runner, runner.test_dataloader)
 
     def _each(self, runner, data_batch: dict, outputs, save: bool) -> None:
+        if not self.targets:
+            return
         step = runner.iter
         for i, sample in enumerate(outputs or []):
             preds = {t: v.numpy() for t, v in sample['pred'].items()}
