@@ -59,8 +59,8 @@ def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu
             matching weights and lists the rest, as ``--non-strict`` does).
 
     The model gets ``cfg`` (the config used) and ``dataset_meta`` (class names, palette,
-    depth range as the training set's metainfo said, saved in the checkpoint; empty if
-    the checkpoint has none).
+    depth range as the training set's metainfo said, saved in the checkpoint; else the
+    config's ``metainfo``; else empty).
     """
     if config is None and checkpoint is None:
         raise ValueError('init_model needs a config, a checkpoint, or both.')
@@ -74,7 +74,8 @@ def init_model(config=None, checkpoint: Optional[str] = None, device: str = 'cpu
         model = MODELS.build(cfg.model)
     if checkpoint:
         load_weights(model, state, str(checkpoint), strict=strict)
-    model.cfg, model.dataset_meta = cfg, dict(meta.get('dataset_meta') or {})
+    model.cfg = cfg
+    model.dataset_meta = dict(meta.get('dataset_meta') or cfg.get('metainfo') or {})
     return model.to(device).eval()
 
 

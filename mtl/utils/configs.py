@@ -29,8 +29,8 @@ def find_config(name: str) -> str:
     for root in config_roots():
         if (root / relative).is_file():
             return str(root / relative)
-    raise FileNotFoundError(f'Config "{name}" is neither a file nor a packaged config; '
-                            f'`mtl configs` lists the packaged ones.')
+    raise FileNotFoundError(f'Config file "{name}" does not exist, and no packaged config has '
+                            f'that name (`mtl configs` lists them).')
 
 
 def list_configs() -> List[str]:
