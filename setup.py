@@ -48,6 +48,7 @@ setup(
         'tensorboard>=2.12',
         'matplotlib>=3.6',
         'tqdm>=4.60',
+        'cityscapesscripts==2.3.0',  # Cityscapes label table and official evaluation
     ],
     extras_require={
         'export': EXPORT,

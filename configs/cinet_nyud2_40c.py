@@ -9,7 +9,9 @@ _base_ = [
     '_base_/default_runtime.py',
 ]
 
-model = dict(tasks=dict(seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
+model = dict(tasks=dict(
+    depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+    seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
 
 # CI-Net's augmentation (Sec. 4.2): rotation, scaling with a crop, flip, colour jitter, after
 # the NYU base's border crop and half-resolution resize.

@@ -8,8 +8,9 @@ _base_ = [
     '_base_/default_runtime.py',
 ]
 
-model = dict(tasks=dict(depth=dict(head=dict(max_depth={{_base_.max_depth}})),
-                        seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
+model = dict(tasks=dict(
+    depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+    seg=dict(head=dict(num_classes={{_base_.num_classes}}))))
 
 train_cfg = dict(max_epochs=140, val_interval=10)  # 60 + 40 + 40
 custom_hooks = [

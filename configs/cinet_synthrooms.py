@@ -16,7 +16,8 @@ img_size = (64, 96)
 model = dict(
     backbone=dict(model_name='resnet10t', pretrained=False),
     neck=dict(chunk_size=None, checkpoint=False),  # N = 8 x 12 at 1/8 of 64 x 96: small
-    tasks=dict(depth=dict(branch=decoder, head=dict(max_depth={{_base_.max_depth}})),
+    tasks=dict(depth=dict(branch=decoder, head=dict(min_depth={{_base_.min_depth}},
+                                                    max_depth={{_base_.max_depth}})),
                seg=dict(branch=decoder, head=dict(num_classes={{_base_.num_classes}}))),
     losses={'depth.pair': dict(num_points=200)})  # fewer pixels than the paper's 500 per image
 

@@ -57,18 +57,25 @@ def test_config_builds_and_inherits_at_most_three_levels(path):
     Config.fromfile(str(path))
 
 
+# A config that mixes two datasets in one loader cannot inherit both dataset base configs
+# (mmengine refuses a key that two bases define), so it restates their values; the check hook
+# still holds them to the datasets' metainfo before the first iteration.
+MIXING = {'jiao_weak_kitti_cityscapes.py'}
+
+
 def test_each_dataset_family_states_its_values_in_one_place():
-    # stated as variables once (min_depth, max_depth = 1e-3, 10.0; num_classes =
-    # len(class_names)) and referred to everywhere else ({{_base_.max_depth}})
+    # stated as variables once, in the dataset's base config (min_depth, max_depth = 1e-3,
+    # 10.0; num_classes = len(class_names)), and referred to everywhere else
     stated = re.compile(r'^min_depth, max_depth = ')
     restated = re.compile(r'\b(min_depth|max_depth|num_classes)\s*=\s*[-+.\d]')
     lines = [(p.relative_to(ROOT / 'configs').as_posix(), line) for p in CONFIGS
              for line in p.read_text().splitlines()]
-    assert sorted(p for p, line in lines if stated.match(line)) == [
-        '_base_/datasets/kitti_depth.py', '_base_/datasets/nyud2_40c.py',
-        '_base_/datasets/synthrooms.py']
+    where = [p for p, line in lines if stated.match(line) and p not in MIXING]
+    assert len(where) == len(set(where)) and all(p.startswith('_base_/datasets/') for p in where)
+    assert {'_base_/datasets/kitti_depth.py', '_base_/datasets/nyud2_40c.py',
+            '_base_/datasets/synthrooms.py'} <= set(where)
     found = [f'{p}: {line}' for p, line in lines
-             if restated.search(line) and not stated.match(line)]
+             if restated.search(line) and not stated.match(line) and p not in MIXING]
     assert not found, found
 
 
@@ -89,6 +96,7 @@ def test_no_code_default_stands_in_for_a_dataset_value(component, names):
     ('nyud2_13c', dict(min_depth=1e-3, max_depth=10.0, num_classes=13)),
     ('nyud2_4c', dict(min_depth=1e-3, max_depth=10.0, num_classes=4)),
     ('kitti_eigen', dict(min_depth=1e-3, max_depth=80.0, num_classes=0)),
+    ('sunrgbd', dict(min_depth=1e-3, max_depth=10.0, num_classes=37)),
     ('synthrooms', dict(min_depth=1e-3, max_depth=10.0, num_classes=13)),
     ('synthrooms_4c', dict(min_depth=1e-3, max_depth=10.0, num_classes=4))])
 def test_dataset_configs_give_their_values_to_every_split(name, values):

@@ -83,3 +83,24 @@ def test_cpu_autocast_wrapper_runs_forward_in_bfloat16_and_steps():
     wrapper.update_params(out.float().pow(2).mean())
     assert not torch.equal(net.body.weight, before)
     assert net.body.weight.dtype == torch.float32
+
+
+def test_groups_with_equal_settings_are_merged_and_step_as_one_group_per_parameter():
+    torch.manual_seed(0)
+    nets = [Net(), Net()]
+    nets[1].load_state_dict(nets[0].state_dict())
+    paramwise = dict(norm_decay_mult=0.0, bias_decay_mult=0.0)
+    merged = build(nets[0], paramwise_cfg=paramwise)
+    named = build(nets[1], paramwise_cfg=dict(paramwise, named_groups=True))
+    assert len(named.optimizer.param_groups) == 8  # one per parameter
+    # (lr 0.1, decay), (lr 0.1, no decay: biases and norm), (lr 1, decay: fast.*, whose
+    # custom key takes precedence over bias_decay_mult in mmengine)
+    assert len(merged.optimizer.param_groups) == 3
+    for key in ('lr', 'weight_decay'):
+        per_param = settings(named, key)
+        assert [settings(merged, key)[id(p)] for p in nets[0].parameters()] == \
+            [per_param[id(p)] for p in nets[1].parameters()]
+    for net, wrapper in zip(nets, (merged, named)):
+        wrapper.update_params(net(torch.randn(4, 2, generator=torch.Generator().manual_seed(1))).sum())
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        assert torch.equal(a, b)

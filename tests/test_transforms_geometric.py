@@ -91,6 +91,25 @@ def test_scale_crop_with_crop_size_and_errors(monkeypatch):
         TRANSFORMS.build(dict(type='RandomScaleCrop', scale=(0.5, 1.0)))
 
 
+def test_scale_crop_draws_from_choices_and_pads_with_invalid_values(monkeypatch):
+    sample = make_sample(4, 4)
+    transform = TRANSFORMS.build(dict(type='RandomScaleCrop', choices=(0.5, 2.0),
+                                      crop_size=(4, 4), pad=True))
+    force_rand(monkeypatch, 0.2, 0.0, 0.0)  # ⌊0.2·2⌋ = 0: scale 0.5, 4×4 → 2×2, padded back
+    out = transform(sample)
+    assert out['img'].shape == (3, 4, 4) and out['depth'].shape == (1, 4, 4)
+    assert torch.equal(out['depth'][0, :2, :2], sample['depth'][0, 1::2, 1::2] / 0.5)
+    assert (out['depth'][0, 2:] == 0).all() and (out['depth'][0, :, 2:] == 0).all()
+    assert (out['seg'][2:] == 255).all() and (out['contours'][0, :, 2:] == 255).all()
+    assert (out['normals'][:, 2:] == 0).all() and (out['img'][:, 2:] == 0).all()
+    force_rand(monkeypatch, 0.7, 0.0, 0.0)  # ⌊0.7·2⌋ = 1: scale 2
+    assert torch.equal(transform(sample)['depth'], sample['depth'][:, :2].repeat_interleave(
+        2, 1).repeat_interleave(2, 2)[:, :4, :4] / 2)
+    with pytest.raises(ValueError, match='set pad=True'):
+        force_rand(monkeypatch, 0.2, 0.0, 0.0)
+        TRANSFORMS.build(dict(type='RandomScaleCrop', choices=(0.5,), crop_size=(4, 4)))(sample)
+
+
 @pytest.mark.parametrize('draw,k', [(1.0, 1), (0.0, -1)])
 def test_rotation_by_90_degrees_is_rot90(monkeypatch, draw, k):
     sample = make_sample(4, 4)

@@ -6,9 +6,8 @@ evaluates the last model on the config's test set and saves ``metrics.json`` the
 import argparse
 import os.path as osp
 
-import torch
-
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks, optimizer wrappers)
+from mtl.engine.performance import add_performance_args, apply_performance_options
 from mtl.engine.runner import latest_checkpoint
 from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
                                      save_metrics)
@@ -21,19 +20,13 @@ def parse_args():
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
                         help='resume from a checkpoint path, or (no value) from the latest '
                              'checkpoint in the work directory')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision: fp16 autocast with loss scaling on CUDA, '
-                             'bf16 autocast on the CPU')
+    add_performance_args(parser)  # --amp, --channels-last, --compile, ... (docs/performance.md)
     parser.add_argument('--no-test', action='store_true', help='skip the final test evaluation')
     return parser.parse_args()
 
 
 def apply_training_options(cfg, args) -> None:
-    if args.amp:
-        wrapper = 'AmpOptimWrapper' if torch.cuda.is_available() else 'CPUAutocastOptimWrapper'
-        cfg.optim_wrapper.type = wrapper
-        if wrapper == 'AmpOptimWrapper':
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    apply_performance_options(cfg, args)
     if args.resume == 'auto':
         if latest_checkpoint(cfg.work_dir) is None:
             raise FileNotFoundError(

@@ -25,8 +25,10 @@ from torch.utils.data import Dataset
 from mtl.datasets.sunrgbd.toolbox import (DOCS, IMAGES_DIR, META_MAT, SEG_MAT, SPLIT_MAT,
                                           SegLabels, read_depth, read_image, read_intrinsics,
                                           read_meta, read_split)
+from mtl.datasets.metainfo import merge_metainfo
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
+from mtl.visualization.colormaps import default_palette
 
 NUM_CLASSES = 37
 DEPTH_DIRS = {'filled': 'depth_bfx', 'raw': 'depth'}
@@ -48,7 +50,8 @@ class SUNRGBDDataset(Dataset):
         split: ``'train'`` (5285 frames) or ``'test'`` (5050).
         depth_type: ``'filled'`` (``depth_bfx``) or ``'raw'`` (``depth``).
         pipeline: transform configs (or callables) applied to each sample.
-        metainfo: values of the dataset's base config (class names, palette, depth range).
+        metainfo: values of the dataset's base config (class names, palette, depth range;
+            :mod:`mtl.datasets.metainfo`), checked against the 37 classes of the labels.
     """
 
     def __init__(self, data_root: Union[str, Path] = 'data/sunrgbd', split: str = 'train',
@@ -74,11 +77,10 @@ class SUNRGBDDataset(Dataset):
                              f'SUNRGBDMeta.mat (first: {unknown[0]}). See {DOCS}.')
         self.frames = [dict(frames[position[d]], index=position[d]) for d in wanted]
         _require(root / IMAGES_DIR / self.frames[0]['dir'], 'the frame folders of SUNRGBD.zip')
-        self.metainfo = {**dict(num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX,
-                                targets=('depth', 'seg'), split=split), **(metainfo or {})}
-        classes = self.metainfo.get('classes', ())
-        if classes and len(classes) != NUM_CLASSES:
-            raise ValueError(f'SUN RGB-D has {NUM_CLASSES} classes, metainfo names {len(classes)}.')
+        self.metainfo = merge_metainfo(type(self).__name__, dict(
+            num_classes=NUM_CLASSES, palette=[tuple(int(c) for c in rgb)
+                                              for rgb in default_palette(NUM_CLASSES)],
+            ignore_index=IGNORE_INDEX, targets=('depth', 'seg'), split=split), metainfo)
         from mmengine.dataset import Compose
         self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t
                                  for t in pipeline])

@@ -159,6 +159,23 @@ def crop_sample(sample: dict, top: int, left: int, size: Size, transform: str) -
     return out
 
 
+def pad_sample(sample: dict, size: Size, transform: str) -> dict:
+    """Pad img with 0 and every target with its invalid value at the bottom and right up
+    to ``size`` (no-op where the sample is already as large); the intrinsics stay."""
+    height, width = image_size(sample, transform)
+    bottom, right = max(size[0] - height, 0), max(size[1] - width, 0)
+    if not bottom and not right:
+        return dict(sample)
+    out = dict(sample)
+    out['img'] = F.pad(sample['img'], (0, right, 0, bottom))
+    for key, spec in targets(sample, transform, (height, width)):
+        padded = torch.full((*sample[key].shape[:-2], height + bottom, width + right),
+                            spec.fill_value, dtype=sample[key].dtype)
+        padded[..., :height, :width] = sample[key]
+        out[key] = padded
+    return out
+
+
 def pair(value, name: str) -> Tuple:
     """Accept a scalar or a 2-sequence for a (first, second) parameter."""
     if isinstance(value, (int, float)):

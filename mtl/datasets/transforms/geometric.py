@@ -25,7 +25,7 @@ from mtl.registry import TRANSFORMS
 from mtl.structures import TargetSpec
 
 from ._sample import (DEPTH_ENCODINGS, affine_intrinsics, crop_sample, fill_like,
-                      image_size, is_direction, pair, resize_sample, targets, to_uint8,
+                      image_size, is_direction, pad_sample, pair, resize_sample, targets, to_uint8,
                       update_intrinsics)
 
 
@@ -77,17 +77,28 @@ class RandomScaleCrop:
     seen through the zoomed camera, so surface normals are unchanged. Depth-encoding
     targets (``depth_bins``, ``depth_nlog``) cannot be rescaled: derive them after
     this transform. Draws ``torch.rand(3)``: the scale and the window's top and left.
+
+    ``choices`` draws s uniformly from a set of scales instead of the range (PAD-Net's
+    {0.5, 0.75, 1, 1.25, 1.75}). ``pad=True`` pads a scaled image smaller than the crop at
+    its bottom and right, the image with 0 and every target with its invalid value, so
+    that a fixed crop also works after shrinking.
     """
 
     def __init__(self, scale: Sequence[float] = (1.0, 1.5),
-                 crop_size: Optional[Sequence[int]] = None):
-        self.scale = tuple(float(s) for s in pair(scale, 'scale'))
+                 crop_size: Optional[Sequence[int]] = None,
+                 choices: Optional[Sequence[float]] = None, pad: bool = False):
+        self.choices = None if choices is None else tuple(float(c) for c in choices)
+        if self.choices is not None and (not self.choices or min(self.choices) <= 0):
+            raise ValueError(f'choices must be a non-empty list of positive scales, got {choices}')
+        self.scale = ((min(self.choices), max(self.choices)) if self.choices is not None
+                      else tuple(float(s) for s in pair(scale, 'scale')))
         if not 0 < self.scale[0] <= self.scale[1]:
             raise ValueError(f'scale must be (low, high) with 0 < low <= high, got {scale}')
         if crop_size is None and self.scale[0] < 1:
-            raise ValueError(f'scale {scale} shrinks the image, so the original size '
+            raise ValueError(f'scale {self.scale} shrinks the image, so the original size '
                              f'cannot be cropped back: give crop_size or low >= 1')
         self.crop_size = None if crop_size is None else tuple(pair(crop_size, 'crop_size'))
+        self.pad = bool(pad)
 
     def __call__(self, sample: dict) -> dict:
         name = type(self).__name__
@@ -99,23 +110,31 @@ class RandomScaleCrop:
                              f'targets {encoded} would no longer match: move the '
                              f'transforms that derive them after {name} in the pipeline.')
         u = torch.rand(3).tolist()
-        s = self.scale[0] + u[0] * (self.scale[1] - self.scale[0])
+        if self.choices is not None:
+            s = self.choices[min(int(u[0] * len(self.choices)), len(self.choices) - 1)]
+        else:
+            s = self.scale[0] + u[0] * (self.scale[1] - self.scale[0])
         scaled = (round(height * s), round(width * s))
         h, w = self.crop_size or (height, width)
+        out = resize_sample(sample, scaled, name)
+        if self.pad:
+            scaled = (max(h, scaled[0]), max(w, scaled[1]))
+            out = pad_sample(out, scaled, name)
         if h > scaled[0] or w > scaled[1]:
             raise ValueError(f'{name}: crop {h}×{w} is larger than the {scaled[0]}×'
-                             f'{scaled[1]} image scaled by {s:.3f}; lower crop_size or '
-                             f'raise scale.')
+                             f'{scaled[1]} image scaled by {s:.3f}; lower crop_size, '
+                             f'raise scale or set pad=True.')
         top = min(int(u[1] * (scaled[0] - h + 1)), scaled[0] - h)
         left = min(int(u[2] * (scaled[1] - w + 1)), scaled[1] - w)
-        out = crop_sample(resize_sample(sample, scaled, name), top, left, (h, w), name)
+        out = crop_sample(out, top, left, (h, w), name)
         for key, spec in keys:
             if spec.kind == 'depth':
                 out[key] = out[key] / s
         return out
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(scale={self.scale}, crop_size={self.crop_size})'
+        return (f'{type(self).__name__}(scale={self.scale}, choices={self.choices}, '
+                f'crop_size={self.crop_size}, pad={self.pad})')
 
 
 def rotation_sources(size: Tuple[int, int], degrees: float

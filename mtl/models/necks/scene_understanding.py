@@ -24,6 +24,7 @@ Mode ``attention`` (switched by a training stage, §4.2):
 
 Readings:
 
+- Eq. 1 writes σ(QᵀK) for Q, K ∈ R^{N×C}; the N×N map it describes is σ(Q Kᵀ).
 - Eq. 2 sums over all N pixels, a sum of thousands of terms at 1/8 resolution (N = 4800 for
   a 480×640 image). ``normalize=True`` (default) divides Ã V (or A V) by N — a constant
   factor that V's weights could absorb, so the model class is the paper's, but the output
