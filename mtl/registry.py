@@ -31,7 +31,14 @@ _LOCATIONS = {
 
 
 class MTLRegistry(mme.Registry):
-    """A registry whose failed lookups name the closest registered names."""
+    """A registry whose failed lookups name the closest registered names, and which
+    imports installed plugin packages (entry-point group ``mtl.plugins``) before its
+    first lookup."""
+
+    def import_from_location(self) -> None:
+        super().import_from_location()
+        from mtl.utils.plugins import load_plugins
+        load_plugins()
 
     def get(self, key: str) -> Optional[Type]:
         obj = super().get(key)

@@ -30,6 +30,9 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 IGNORE_INDEX = 255
+#: The target whose labels a dataset's ``metainfo['classes']`` and ``['palette']`` name
+#: (other label maps, such as depth intervals, are drawn with a generic palette).
+CLASS_TARGET = 'seg'
 
 
 @dataclass(frozen=True)

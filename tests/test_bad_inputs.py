@@ -276,12 +276,12 @@ def run_tool_in_process(monkeypatch, capsys, tool: str, *args) -> str:
     ('train.py', ['missing.py'], 'FileNotFoundError: Config file "missing.py" does not exist'),
     ('train.py', [TINY, '--cfg-options', 'train_cfg.max_iters=abc'], 'train_cfg.max_iters'),
     ('train.py', [TINY, '--work-dir', '{tmp}/w', '--resume'], '--resume: nothing to resume'),
-    ('test.py', [TINY, '--checkpoint', '{tmp}/none.pth'], 'none.pth" does not exist'),
+    ('test.py', [TINY, '{tmp}/none.pth'], 'none.pth" does not exist'),
     ('infer.py', [TINY, '{tmp}/bad.pth', '{tmp}/x.png'], 'bad.pth": the file is empty'),
     ('lr_finder.py', ['missing.py'], 'missing.py'),
     ('benchmark.py', ['data', 'missing.py'], 'missing.py'),
     ('mean_depth_baseline.py', ['missing.py'], 'missing.py'),
-    ('visualize_attention.py', [TINY, '--checkpoint', '{tmp}/none.pth'], 'none.pth'),
+    ('visualize_attention.py', [TINY, '{tmp}/none.pth'], 'none.pth'),
     ('prepare_nyud2.py', ['{tmp}/nowhere'], 'nowhere'),
 ])
 def test_each_tool_prints_the_message_first(tmp_path, monkeypatch, capsys, tool, args, expected):
@@ -311,8 +311,8 @@ def test_checkpoint_of_another_class_count_fails_before_any_metric(tmp_path, mon
     head.num_classes += 1
     with DefaultScope.overwrite_default_scope('mtl'):
         torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, tmp_path / 'other.pth')
-    err = run_tool_in_process(monkeypatch, capsys, 'test.py', TINY, '--work-dir', tmp_path / 'w',
-                              '--checkpoint', tmp_path / 'other.pth')
+    err = run_tool_in_process(monkeypatch, capsys, 'test.py', TINY, tmp_path / 'other.pth',
+                              '--work-dir', tmp_path / 'w')
     first = err.splitlines()[0]
     assert first.startswith('CheckpointMismatchError: Checkpoint') and 'other.pth' in first
     assert f'model ({head.num_classes - 1}, ' in first and 'class or interval count' in first

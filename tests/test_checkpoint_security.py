@@ -161,7 +161,7 @@ def test_url_through_the_tools_refuses_and_leaves_nothing(hostile, caches, tmp_p
         'train --resume': ['train.py', TINY, '--work-dir', work, '--resume', url],
         'train load_from': ['train.py', TINY, '--work-dir', work, '--cfg-options',
                             f'load_from={url}'],
-        'test': ['test.py', TINY, '--work-dir', work, '--checkpoint', url],
+        'test': ['test.py', TINY, url, '--work-dir', work],
         'infer': ['infer.py', TINY, url, image, '--out-dir', work / 'pred']}[tool]
     monkeypatch.setattr(sys, 'argv', [script, *map(str, args)])
     with pytest.raises(SystemExit) as exited:

@@ -97,7 +97,7 @@ def test_training_writes_tensorboard_events_and_metrics(trained_after_kill):
 def test_test_tool_prints_table_saves_json_and_pngs(trained_after_kill, tmp_path):
     work_dir, saved_iter, _ = trained_after_kill
     out = tmp_path / 'metrics.json'
-    result = run_tool('tools/test.py', TINY, '--checkpoint', work_dir / f'iter_{saved_iter + 3}.pth',
+    result = run_tool('tools/test.py', TINY, work_dir / f'iter_{saved_iter + 3}.pth',
                       '--work-dir', tmp_path, '--out', out, '--show-dir', tmp_path / 'show',
                       '--tta', 'flip')
     assert result.returncode == 0, result.stderr[-3000:]
@@ -105,18 +105,18 @@ def test_test_tool_prints_table_saves_json_and_pngs(trained_after_kill, tmp_path
     payload = json.loads(out.read_text())
     assert payload['tta'] == 'flip' and 'seg/miou' in payload['metrics']
     plain = tmp_path / 'plain.json'
-    result = run_tool('tools/test.py', TINY, '--checkpoint', work_dir / f'iter_{saved_iter + 3}.pth',
+    result = run_tool('tools/test.py', TINY, work_dir / f'iter_{saved_iter + 3}.pth',
                       '--work-dir', tmp_path, '--out', plain)
     assert result.returncode == 0, result.stderr[-3000:]
     plain_metrics = json.loads(plain.read_text())['metrics']
     assert plain_metrics['depth/abs_rel'] != payload['metrics']['depth/abs_rel']  # flip averaging is on
     pngs = {p.name for p in (tmp_path / 'show').glob('*.png')}
-    assert 'synthrooms_test_000000_pred_depth.png' in pngs
-    assert 'synthrooms_test_000000_gt_seg.png' in pngs
+    assert {'synthrooms_test_000000_panel.png', 'depth_statistics_depth.png'} <= pngs
+    assert len([p for p in pngs if p.endswith('_panel.png')]) == 8  # every test sample
 
 
 def test_test_tool_refuses_missing_checkpoint(tmp_path):
-    result = run_tool('tools/test.py', TINY, '--checkpoint', tmp_path / 'none.pth')
+    result = run_tool('tools/test.py', TINY, tmp_path / 'none.pth')
     assert result.returncode != 0
     assert 'none.pth' in result.stderr and 'does not exist' in result.stderr
 
@@ -154,6 +154,6 @@ def test_infer_tool_writes_predictions_at_the_image_size(trained_after_kill, tmp
     assert result.returncode == 0, result.stderr[-3000:]
     depth = np.load(tmp_path / 'out' / 'room_depth.npy')
     seg = np.load(tmp_path / 'out' / 'room_seg.npy')
-    assert depth.shape == (1, 50, 70) and (depth > 0).all()
+    assert depth.shape == (50, 70) and (depth > 0).all()
     assert seg.shape == (50, 70) and seg.max() < 13
-    assert (tmp_path / 'out' / 'room_depth.png').exists()
+    assert (tmp_path / 'out' / 'room_panel.png').exists()

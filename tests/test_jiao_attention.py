@@ -64,7 +64,7 @@ def test_visualize_attention_tool(tmp_path, monkeypatch):
     config = Config.fromfile(str(cfg))
     config.merge_from_dict({'model.backbone.model_name': 'test_resnet'})
     torch.save({'state_dict': MODELS.build(config.model).state_dict()}, tmp_path / 'w.pth')
-    monkeypatch.setattr(sys, 'argv', ['visualize_attention.py', str(cfg), '--checkpoint',
+    monkeypatch.setattr(sys, 'argv', ['visualize_attention.py', str(cfg),
                                       str(tmp_path / 'w.pth'), '--out-dir', str(tmp_path / 'att'),
                                       '--num-images', '2', '--work-dir', str(tmp_path),
                                       '--cfg-options', *options])

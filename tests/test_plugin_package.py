@@ -1,5 +1,7 @@
 """The example third-party package installs with its own setup.py, registers its
-components on import, and its config trains with the unchanged tools/train.py."""
+components on import, and its config (no custom_imports) trains with the unchanged
+tools/train.py because installing it declared the ``mtl.plugins`` entry point; from a
+source folder (no entry point) ``custom_imports`` still brings it in."""
 import os
 import subprocess
 import sys
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / 'plugins' / 'mtl_plugin_example'
@@ -60,6 +63,10 @@ def test_plugin_gate_implements_the_task_gated_contract(installed_plugin, monkey
 
 
 def test_plugin_config_trains_with_unchanged_train_tool(installed_plugin, tmp_path):
+    config = PLUGIN / 'configs' / 'gated_synthrooms.py'
+    assert 'custom_imports' not in Config.fromfile(str(config))  # only the entry point brings it in
+    entry_points = next(installed_plugin.glob('*.dist-info')) / 'entry_points.txt'
+    assert 'mtl.plugins' in entry_points.read_text()
     # The plugin first; then this checkout (the PYTHONPATH the tests run with), not the
     # editable install, so that the plugin meets the mtl under test.
     paths = [str(installed_plugin), os.environ.get('PYTHONPATH', '')]
@@ -77,3 +84,29 @@ def test_plugin_config_trains_with_unchanged_train_tool(installed_plugin, tmp_pa
     log = result.stdout + result.stderr
     assert 'loss_depth.logl1' in log
     assert (tmp_path / 'iter_2.pth').exists()
+
+
+BUILD_GATE = """
+from mmengine.config import Config
+from mtl.registry import MODELS
+cfg = Config.fromfile({config!r})
+gate = MODELS.build(dict(cfg.gate, tasks=['a', 'b'], channels={{'a': 4, 'b': 4}}))
+print(type(gate).__module__)
+"""
+
+
+@pytest.mark.parametrize('custom_imports', [True, False])
+def test_custom_imports_still_work_for_a_source_folder(tmp_path, custom_imports):
+    config = tmp_path / 'cfg.py'
+    lines = ["gate = dict(type='CrossTaskGate')"]
+    if custom_imports:
+        lines.append("custom_imports = dict(imports=['mtl_plugin_example'], allow_failed_imports=False)")
+    config.write_text('\n'.join(lines) + '\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PLUGIN), str(ROOT)]))  # no dist-info
+    result = subprocess.run([sys.executable, '-c', BUILD_GATE.format(config=str(config))],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    if custom_imports:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert 'mtl_plugin_example.cross_task_gate' in result.stdout
+    else:
+        assert result.returncode != 0 and 'custom_imports' in result.stderr  # the error's hint

@@ -1,48 +1,11 @@
-"""Speed benchmarks; every comparison is interleaved rounds in one process (docs/performance.md).
+"""``python tools/benchmark.py ...`` is ``mtl benchmark ...``; the tool lives in mtl/tools/benchmark.py."""
+import sys
+from pathlib import Path
 
-    python tools/benchmark.py overhead CONFIG [--rounds 5 --iters 5]
-        train_step and the full runner against a hand-written PyTorch loop (time ratios),
-        and one optimizer group per parameter against merged groups.
-    python tools/benchmark.py efficiency CONFIG [--rounds 5 --profile]
-        achieved FLOP/s of the train step over the fp32 GEMM rate of this machine.
-    python tools/benchmark.py data CONFIG [--workers N --rounds 5]
-        data-pipeline throughput over train-step throughput (should be >= 2).
-    python tools/benchmark.py synthrooms [--num 200 --size 96 128]
-        SynthRooms rendering speed (samples/s on one core).
-    python tools/benchmark.py train CONFIG [--iters 20 --device cpu|cuda --amp bf16|fp16 ...]
-        train-step throughput (samples/s) and peak memory, with the GPU switches.
-    python tools/benchmark.py evaluation [--images 654 --size 480 640]
-        metric accumulation time over the model's forward time on an NYU-sized set.
-    python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
-        peak memory of the attention loss (CI-Net Eq. 4) against the number of pixels N,
-        computed whole (N×N) and in row blocks: O(N²) against O(N).
-
-Results are printed and, with ``--out FILE``, saved as JSON.
-"""
-import argparse
-import json
-
-from mtl.benchmark import MODES
-from mtl.utils.cli import run_tool
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--out', help='save the results as JSON here')
-    sub = parser.add_subparsers(dest='command', required=True)
-    for name, module in MODES.items():
-        module.add_arguments(sub.add_parser(name, help=module.__doc__.split('\n')[0]))
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
-    result = MODES[args.command].run(args)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mtl
+from mtl.tools.benchmark import *  # noqa: E402,F401,F403
+from mtl.tools.benchmark import main  # noqa: E402
+from mtl.utils.cli import run_tool  # noqa: E402
 
 if __name__ == '__main__':
     run_tool(main)

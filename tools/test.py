@@ -1,49 +1,11 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG --checkpoint CKPT``.
+"""``python tools/test.py ...`` is ``mtl test ...``; the tool lives in mtl/tools/test.py."""
+import sys
+from pathlib import Path
 
-Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes
-colourised depth / segmentation / normal PNGs; ``--tta flip`` averages each
-prediction with that of the mirrored image.
-"""
-import argparse
-import os.path as osp
-import time
-
-import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
-from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
-                                     save_metrics)
-from mtl.utils.cli import run_tool
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    add_common_args(parser)
-    parser.add_argument('--checkpoint', required=True, help='checkpoint file or URL to evaluate')
-    parser.add_argument('--out', help='metrics JSON path (default: <work-dir>/metrics_<time>.json)')
-    parser.add_argument('--show-dir', help='write colourised predictions here')
-    parser.add_argument('--tta', choices=['none', 'flip'],
-                        help='test-time augmentation (default: as the config\'s model.test_cfg says)')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
-    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
-    cfg = load_config(args)
-    cfg.load_from, cfg.resume = args.checkpoint, False
-    if args.tta:
-        cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=args.tta == 'flip')
-    tta = 'flip' if (cfg.model.get('test_cfg') or {}).get('flip') else 'none'
-    if args.show_dir:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
-            type='ShowResultsHook', out_dir=args.show_dir)]
-    runner = build_runner(cfg)
-    metrics = runner.test()
-    out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
-    save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
-    print(format_metrics(metrics))
-    print(f'Metrics saved to {out}')
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mtl
+from mtl.tools.test import *  # noqa: E402,F401,F403
+from mtl.tools.test import main  # noqa: E402
+from mtl.utils.cli import run_tool  # noqa: E402
 
 if __name__ == '__main__':
     run_tool(main)

@@ -19,12 +19,19 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     target_check=dict(type='TargetCheckHook'),
     dataset_meta_check=dict(type='DatasetMetaCheckHook'),
-    partial_supervision=dict(type='PartialSupervisionHook'))
+    partial_supervision=dict(type='PartialSupervisionHook'),
+    # labelled panels of the first validation samples and depth statistics, to every vis
+    # backend below; tools/test.py --show-dir writes a panel per test sample
+    visualization=dict(type='SamplePanelHook', num_val_samples=2))
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
 
-log_processor = dict(by_epoch=False, window_size=20)
+# Window means for every loss-like key: mmengine's default pattern averages only keys with
+# "loss" in them, which would log a weighted loss_<name> as a mean and its raw <name> (and a
+# combiner's weight.<name>) as the current value; every value our model logs has a dot.
+log_processor = dict(by_epoch=False, window_size=20,
+                     mean_pattern=r'.*(loss|time|data_time|grad_norm).*|\.')
 log_level = 'INFO'
 load_from = None
 load_strict = True  # a checkpoint must match the model; False loads the matching weights

@@ -1,4 +1,4 @@
-"""Helpers shared by tools/train.py and tools/test.py."""
+"""Helpers shared by the command-line tools: one set of argument names for all of them."""
 import json
 import math
 import os
@@ -9,11 +9,17 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+from mtl.utils.configs import find_config
+
 CONFIG_HELP = 'override config entries, e.g. train_cfg.max_iters=100 model.backbone.pretrained=False'
 
 
-def add_common_args(parser) -> None:
+def add_common_args(parser, checkpoint: bool = False) -> None:
+    """The arguments of the tools that run mmengine's Runner (train, test); with
+    ``checkpoint`` a positional CHECKPOINT after CONFIG, as in mmsegmentation."""
     parser.add_argument('config', help='config file, e.g. configs/hps_synthrooms.py')
+    if checkpoint:
+        parser.add_argument('checkpoint', help='checkpoint file to evaluate')
     parser.add_argument('--work-dir', help='where logs, checkpoints and metrics go '
                                            '(default: work_dirs/<config name>)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
@@ -65,14 +71,25 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
 
 
 def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """The config file at ``path`` with the ``--cfg-options`` overrides merged in."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Config file "{path}" does not exist (see configs/).')
-    cfg = Config.fromfile(path)
+    """The config at ``path`` (or a packaged config's name) with the ``--cfg-options``
+    overrides merged in."""
+    cfg = Config.fromfile(find_config(path))
     if cfg_options:
         check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+def add_model_args(parser) -> None:
+    """``CONFIG CHECKPOINT`` (positional, as in mmsegmentation), ``--cfg-options``, ``--device``:
+    the arguments of every tool that runs a trained model."""
+    parser.add_argument('config', help='config file, e.g. configs/hps_synthrooms.py')
+    parser.add_argument('checkpoint', help='checkpoint file (or URL)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fully match the model: only the '
+                             'matching weights are loaded, the rest is listed')
 
 
 def load_config(args) -> Config:

@@ -363,18 +363,20 @@ class MultiTaskModel(BaseModel, TaskModel):
     def predict(self, inputs: torch.Tensor, data_samples: dict) -> List[dict]:
         """One dict per image: ``{'pred': {task: prediction}, 'gt': {target: tensor},
         'meta': dict}``, predictions at the ground truth's resolution when the batch has
-        it, else at input resolution; on the CPU."""
+        it, else at the size ``meta['output_size']`` names (the same for the whole batch),
+        else at input resolution; on the CPU."""
         outputs, _ = self.forward_outputs(inputs, predicting=True)
         if self.test_cfg['flip']:
             flipped, _ = self.forward_outputs(inputs.flip(-1), predicting=True)
             outputs = {t: self.heads[t].merge_flip(outputs[t], flipped[t]) for t in outputs}
+        metas = data_samples.get('meta') or [{} for _ in range(inputs.shape[0])]
+        output_size = metas[0].get('output_size', inputs.shape[-2:])
         predictions = {}
         for task, output in outputs.items():
             target = data_samples.get(self.task_cfg[task]['target'])
-            size = target.shape[-2:] if target is not None else output.shape[-2:]
+            size = target.shape[-2:] if target is not None else tuple(output_size)
             predictions[task] = self.heads[task].predict(self.heads[task].resize(output, size)).cpu()
         targets = {k: v.cpu() for k, v in data_samples.items() if isinstance(v, torch.Tensor)}
-        metas = data_samples.get('meta') or [{} for _ in range(inputs.shape[0])]
         return [dict(pred={t: p[i] for t, p in predictions.items()},
                      gt={k: v[i] for k, v in targets.items()}, meta=metas[i])
                 for i in range(inputs.shape[0])]

@@ -6,4 +6,6 @@ setup(
     description='Example third-party package that adds an interaction and a loss to mtl',
     packages=find_packages(include=['mtl_plugin_example', 'mtl_plugin_example.*']),
     install_requires=['mtl'],
+    # installing the package is enough: mtl imports it before its first registry lookup
+    entry_points={'mtl.plugins': ['example = mtl_plugin_example']},
 )

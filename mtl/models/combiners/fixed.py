@@ -8,18 +8,21 @@ import torch
 
 from mtl.models.base import Combiner
 from mtl.registry import MODELS
+from mtl.utils.loss_names import flatten_loss_mapping
 
 
 @MODELS.register_module()
 class FixedWeighting(Combiner):
     """``weights`` maps loss names (``'depth.berhu'``) to constants; names not listed get
-    ``default``. A weight for a loss that does not exist is a configuration error.
+    ``default``. A weight for a loss that does not exist is a configuration error. The
+    nested form ``{'seg': {'ce': 0.5}}`` is accepted too, so that
+    ``--cfg-options model.combiner.weights.seg.ce=0.5`` works (it wins over a flat entry).
     A training stage may replace some weights (:meth:`set_stage_weights`)."""
 
     def __init__(self, loss_names: Sequence[str], weights: Optional[Mapping[str, float]] = None,
                  default: float = 1.0):
         super().__init__()
-        weights = dict(weights or {})
+        weights = flatten_loss_mapping(weights, 'model.combiner.weights')
         check_names(weights, loss_names, 'weights')
         self.configured = {name: float(weights.get(name, default)) for name in loss_names}
         self.weights = dict(self.configured)

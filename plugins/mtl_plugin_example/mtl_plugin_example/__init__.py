@@ -1,7 +1,9 @@
 """An example third-party plugin for mtl.
 
 Importing this package registers ``CrossTaskGate`` (an interaction) and ``LogL1Loss``
-(a loss) in mtl's registries. A config enables them with::
+(a loss) in mtl's registries. Once installed, mtl imports it through the ``mtl.plugins``
+entry point declared in ``setup.py``; used from a source folder instead, a config
+enables it with::
 
     custom_imports = dict(imports=['mtl_plugin_example'], allow_failed_imports=False)
 """
