@@ -118,6 +118,9 @@ def runner_cfg(cfg, iters_total, work_dir):
                                         save_last=False)
     cfg.param_scheduler = [s for s in cfg.get('param_scheduler') or [] if not s.get('by_epoch', True)]
     cfg.load_from, cfg.resume = None, False
+    # mmengine keeps visualizers by name for the process: a name of our own, so that no
+    # later runner in the process reuses this one (and its deleted work dir)
+    cfg.visualizer = dict(cfg.visualizer, name=f'benchmark-overhead-{time.time()}')
     return cfg
 
 
