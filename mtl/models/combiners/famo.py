@@ -8,8 +8,9 @@ default 0). ξ then moves by ξ ← ξ − β (δ + γ ξ), δ = (∂z/∂ξ)ᵀ
 (the log-loss decrease it achieved), with β = ``lr`` (0.025) and γ = ``weight_decay``
 (0.001) as in the paper. Algorithm 1 measures L(t+1) on the same batch after the update;
 to avoid a second forward pass, this implementation takes the next training batch's
-losses, as the authors' code also allows. The log losses are averaged over DDP
-processes so that all ranks keep the same ξ. ξ and the previous log losses are buffers
+losses, as the authors' code also allows. The losses are averaged over DDP
+processes before c, w and δ are computed, so all ranks keep the same ξ and the step
+equals the single-process one on the global batch. ξ and the previous log losses are buffers
 (saved in checkpoints). Every loss must be present in every batch.
 """
 from typing import Dict, Optional, Sequence
@@ -59,13 +60,10 @@ class FAMO(Combiner):
         self.previous = log_losses
 
     def forward(self, losses: Dict[str, torch.Tensor]):
-        shifted = self.shifted(losses)
+        shifted = all_average(self.shifted(losses).to(self.logits.device))
         if self.training and torch.is_grad_enabled():
-            self.update(all_average(shifted.log().to(self.logits.device)))
-        z = torch.softmax(self.logits, 0).cpu()
-        c = (z / shifted).sum()
-        weighted = {}
-        for i, name in enumerate(self.names):
-            bound = float(self.min_losses[i])
-            weighted[name] = float(z[i] / c) * torch.log(losses[name] - bound + EPS)
-        return weighted, {f'weight.{n}': z[i].float() for i, n in enumerate(self.names)}
+            self.update(shifted.log())
+        z = torch.softmax(self.logits, 0)
+        weights = (z / ((z / shifted).sum() * shifted)).cpu()
+        weighted = {n: float(weights[i]) * losses[n] for i, n in enumerate(self.names)}
+        return weighted, {f'weight.{n}': weights[i].float() for i, n in enumerate(self.names)}
