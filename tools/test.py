@@ -2,7 +2,8 @@
 
 Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes
 colourised depth / segmentation / normal PNGs; ``--tta flip`` averages each
-prediction with that of the mirrored image.
+prediction with that of the mirrored image; ``--baselines DIR`` prints Δm against
+the single-task metrics JSONs in DIR (``mtl/evaluation/delta_m.py``).
 """
 import argparse
 import os.path as osp
@@ -11,6 +12,7 @@ import time
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
 from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
                                      save_metrics)
+from mtl.evaluation.delta_m import delta_m_table, load_baselines
 from mtl.utils.cli import run_tool
 
 
@@ -22,6 +24,7 @@ def parse_args():
     parser.add_argument('--show-dir', help='write colourised predictions here')
     parser.add_argument('--tta', choices=['none', 'flip'],
                         help='test-time augmentation (default: as the config\'s model.test_cfg says)')
+    parser.add_argument('--baselines', help='directory of single-task metrics JSONs: print Δm')
     return parser.parse_args()
 
 
@@ -29,6 +32,8 @@ def main():
     args = parse_args()
     if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
+    if args.baselines:
+        load_baselines(args.baselines)  # a missing or malformed directory fails before testing
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
     if args.tta:
@@ -43,6 +48,8 @@ def main():
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
     save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
     print(format_metrics(metrics))
+    if args.baselines:
+        print(delta_m_table(runner.test_evaluator.metrics, metrics, args.baselines))
     print(f'Metrics saved to {out}')
 
 

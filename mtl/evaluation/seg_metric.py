@@ -22,14 +22,17 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
 
 
 @METRICS.register_module()
-class SegMetric(BaseMetric):
+class SegMetric(ScoredMetric, BaseMetric):
     """Pixel accuracy, mean accuracy and mIoU (see module doc)."""
 
     default_prefix = 'seg'
+    higher_is_better = {'pixel_acc': True, 'mean_acc': True, 'miou': True, 'iou': True}
+    primary_keys = ('miou',)
 
     def __init__(self, num_classes: int, task: str = 'seg', gt_key: str = 'seg',
                  ignore_index: int = 255, class_names: Optional[Sequence[str]] = None,
