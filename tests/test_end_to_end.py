@@ -128,9 +128,10 @@ def test_test_tool_refuses_missing_checkpoint(tmp_path):
 
 
 def test_two_process_cpu_data_parallel_training(tmp_path):
-    """--launcher pytorch on CPU: we start gloo ourselves and wrap without device ids."""
+    """--launcher pytorch on CPU: we start gloo ourselves and wrap without device ids.
+    ``--standalone`` lets torchrun pick a free port, so parallel test runs cannot collide."""
     result = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29533',
+        [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2',
          'tools/train.py', str(TINY), '--launcher', 'pytorch', '--work-dir', str(tmp_path),
          '--no-test', '--cfg-options', 'train_cfg.max_iters=2'],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
