@@ -163,6 +163,15 @@ def test_the_shared_gradient_is_the_combination_and_the_rest_the_sum():
     assert torch.allclose(head.grad, head_expected, atol=1e-7)
 
 
+def test_frozen_shared_parameters_are_left_out():
+    model = bf.build_model(dict(type='IMTL'))
+    model.backbone.requires_grad_(False)
+    loss = bf.total_loss(model, [0, 1])
+    loss.backward()
+    assert all(p.grad is None for p in model.shared_parameters())
+    assert model.heads['seg'].last_conv.weight.grad.abs().sum() > 0
+
+
 def test_with_a_gradient_scaler_the_combination_sees_unscaled_gradients():
     """Nash-MTL's d does not scale with the gradients (α ∝ 1/scale): combining scaled
     gradients and unscaling afterwards would give d / scale."""

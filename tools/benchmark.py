@@ -6,10 +6,14 @@
         data-pipeline throughput of a config's dataloader (samples/s, and per worker).
     python tools/benchmark.py train CONFIG [--iters 20 --device cpu|cuda --amp --batch-size N]
         train-step throughput (samples/s, ms/iteration) and peak memory.
+    python tools/benchmark.py combiners CONFIG [--combiners FixedWeighting PCGrad ... --rounds 3]
+        train-step time and peak memory of each loss combiner on the config's model and one
+        batch, measured in interleaved rounds, as ratios to the first combiner.
 
 Results are printed and, with ``--out FILE``, saved as JSON.
 """
 import argparse
+import ast
 import json
 import resource
 import time
@@ -108,6 +112,75 @@ def bench_train(args) -> dict:
     return result
 
 
+def reset_peak_rss() -> None:
+    """Linux: restart the process's peak resident set size (VmHWM) from the current one."""
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+
+def peak_rss_now_mib() -> float:
+    with open('/proc/self/status') as f:
+        return next(int(line.split()[1]) for line in f if line.startswith('VmHWM')) / 1024
+
+
+def combiner_cfg(text: str) -> dict:
+    """``Type`` or ``Type:key=value,key=value`` (values as Python literals)."""
+    kind, _, options = text.partition(':')
+    cfg = dict(type=kind)
+    for option in filter(None, options.split(',')):
+        key, _, value = option.partition('=')
+        cfg[key] = ast.literal_eval(value)
+    return cfg
+
+
+def bench_combiners(args) -> dict:
+    """One model per combiner (same seed, same weights), the same batch; each round runs
+    ``--iters`` steps of every combiner in turn, so load on a shared machine hits all alike.
+    Time: the median over rounds; memory: the peak RSS (CPU) or CUDA allocation during the
+    combiner's steps, the largest over rounds, beyond the memory held before them."""
+    cfg = load_cfg(args)
+    device = torch.device(args.device)
+    loader_cfg = dict(cfg.train_dataloader, num_workers=0, persistent_workers=False)
+    if args.batch_size:
+        loader_cfg['batch_size'] = args.batch_size
+    batch = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
+    runs = {}
+    for name in args.combiners:
+        torch.manual_seed(0)
+        model = MODELS.build(dict(cfg.model, combiner=combiner_cfg(name))).to(device).train()
+        wrapper_cfg = dict(cfg.optim_wrapper)
+        constructor = wrapper_cfg.pop('constructor', 'MTLOptimWrapperConstructor')
+        runs[name] = (model, build_optim_wrapper(model, dict(wrapper_cfg, constructor=constructor)))
+        model.train_step(batch, runs[name][1])  # warm-up
+    times = {name: [] for name in runs}
+    memory = {name: 0.0 for name in runs}
+    for _ in range(args.rounds):
+        for name, (model, wrapper) in runs.items():
+            if device.type == 'cuda':
+                torch.cuda.synchronize()
+                torch.cuda.reset_peak_memory_stats()
+                base = torch.cuda.memory_allocated()
+            else:
+                reset_peak_rss()
+                base = peak_rss_now_mib() * 2 ** 20
+            start = time.perf_counter()
+            for _ in range(args.iters):
+                model.train_step(batch, wrapper)
+            if device.type == 'cuda':
+                torch.cuda.synchronize()
+            times[name].append(1000 * (time.perf_counter() - start) / args.iters)
+            peak = torch.cuda.max_memory_allocated() if device.type == 'cuda' else peak_rss_now_mib() * 2 ** 20
+            memory[name] = max(memory[name], (peak - base) / 2 ** 20)
+    median = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+    first = args.combiners[0]
+    return dict(benchmark='combiners', config=args.config, device=str(device),
+                batch_size=len(batch['meta']), rounds=args.rounds, iters=args.iters,
+                results={name: dict(ms_per_iter=median[name], time_ratio=median[name] / median[first],
+                                    peak_extra_mib=memory[name],
+                                    memory_ratio=memory[name] / memory[first] if memory[first] else None)
+                         for name in runs})
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', help='save the results as JSON here')
@@ -115,7 +188,7 @@ def parse_args():
     synth = sub.add_parser('synthrooms', help='SynthRooms rendering speed')
     synth.add_argument('--num', type=int, default=200)
     synth.add_argument('--size', type=int, nargs=2, default=(96, 128), metavar=('H', 'W'))
-    for name in ('data', 'train'):
+    for name in ('data', 'train', 'combiners'):
         p = sub.add_parser(name)
         p.add_argument('config')
         p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -129,12 +202,20 @@ def parse_args():
     train.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     train.add_argument('--amp', action='store_true')
     train.add_argument('--batch-size', type=int)
+    combiners = sub.choices['combiners']
+    combiners.add_argument('--combiners', nargs='+', default=['FixedWeighting'],
+                           help='Type or Type:key=value,...; the first is the reference')
+    combiners.add_argument('--rounds', type=int, default=3)
+    combiners.add_argument('--iters', type=int, default=3)
+    combiners.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    combiners.add_argument('--batch-size', type=int)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    result = {'synthrooms': bench_synthrooms, 'data': bench_data, 'train': bench_train}[args.command](args)
+    result = {'synthrooms': bench_synthrooms, 'data': bench_data, 'train': bench_train,
+              'combiners': bench_combiners}[args.command](args)
     print(json.dumps(result, indent=2))
     if args.out:
         with open(args.out, 'w') as f:

@@ -62,7 +62,8 @@ def combined_gradient_term(terms: Dict[str, torch.Tensor], params: List[nn.Param
     """A zero-valued term that turns the gradient of ``params`` into
     ``combiner.combine_gradients`` of the per-loss gradients (module docstring), and the
     combiner's logs. ``terms`` must hold every loss the combiner was built for: under DDP
-    every rank must contribute the same rows."""
+    every rank must contribute the same rows. Frozen parameters
+    (``requires_grad=False``) are left out."""
     names = list(combiner.loss_names)
     missing = sorted(set(names) - set(terms))
     if missing:
@@ -70,6 +71,8 @@ def combined_gradient_term(terms: Dict[str, torch.Tensor], params: List[nn.Param
                          f'this batch has no {missing} (their targets are absent): gradient-based '
                          f'combiners need every target in every batch')
     params = [p for p in params if p.requires_grad]
+    if not params:  # the shared parameters are frozen (e.g. by a training stage)
+        return next(iter(terms.values())).new_zeros(()), {}
     local = loss_gradients([terms[n] for n in names], params)
     combined, logs = combiner.combine_gradients(all_average(local), names)
     delta = (combined - local.sum(0)).detach()
