@@ -15,6 +15,7 @@ from mtl.models.combiners.aligned_mtl import AlignedMTL
 from mtl.models.combiners.cagrad import CAGrad
 from mtl.models.combiners.dwa import DynamicWeightAverage
 from mtl.models.combiners.famo import FAMO
+from mtl.models.combiners.gradnorm import GradNorm
 from mtl.models.combiners.imtl import IMTL
 from mtl.models.combiners.mgda import MGDA
 from mtl.models.combiners.nash_mtl import NashMTL
@@ -136,9 +137,21 @@ def test_famo_weights_after_two_known_steps():
     assert torch.softmax(famo.logits, 0)[0].item() == pytest.approx(z[0].item())
 
 
+def test_gradnorm_moves_the_weights_towards_equal_gradient_norms_scaled_by_training_rates():
+    gradnorm = GradNorm(NAMES, alpha=1.0, lr=0.1).train()
+    gradnorm({'a': torch.tensor(2.0), 'b': torch.tensor(1.0)})      # L(0)
+    gradnorm({'a': torch.tensor(1.0), 'b': torch.tensor(1.0)})      # a trained faster: r = (2/3, 4/3)
+    grads = torch.tensor([[3.0, 0.0], [0.0, 1.0]])                  # G = (3, 1), Ḡ = 2
+    combined, _ = gradnorm.combine_gradients(grads, NAMES)
+    assert torch.allclose(combined, grads.sum(0))
+    # targets 2·(2/3, 4/3) = (4/3, 8/3): w_a ← 1 − 0.1·3 = 0.7, w_b ← 1 + 0.1·1 = 1.1, sum → 2
+    expected = torch.tensor([0.7, 1.1], dtype=torch.float64) * 2 / 1.8
+    assert torch.allclose(gradnorm.weights, expected)
+
+
 COMBINERS = [dict(type='DynamicWeightAverage', period=1), dict(type='RandomLossWeighting'),
              dict(type='FAMO'), dict(type='PCGrad'), dict(type='CAGrad'), dict(type='MGDA'),
-             dict(type='IMTL'), dict(type='NashMTL'), dict(type='AlignedMTL')]
+             dict(type='IMTL'), dict(type='NashMTL'), dict(type='AlignedMTL'), dict(type='GradNorm')]
 
 
 @pytest.mark.parametrize('cfg', COMBINERS, ids=lambda c: c['type'])
