@@ -18,7 +18,8 @@ model = dict(
     type='MultiTaskModel',
     backbone=None,
     tasks=dict(
-        depth=dict(branch=branch, head=dict(type='DepthHead', max_depth={{_base_.max_depth}})),
+        depth=dict(branch=branch, head=dict(type='DepthHead', min_depth={{_base_.min_depth}},
+                                            max_depth={{_base_.max_depth}})),
         seg=dict(branch=branch, head=dict(type='SegHead', num_classes={{_base_.num_classes}})),
     ),
     interactions={f'stitch{k}': dict(stitch, after_stage=k) for k in (1, 2, 3, 4)},

@@ -8,6 +8,7 @@ _base_ = [
 ]
 
 model = dict(
-    tasks=dict(depth=dict(head=dict(max_depth={{_base_.max_depth}})),
-               seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
+    tasks=dict(
+        depth=dict(head=dict(min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}})),
+        seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
     test_cfg=dict(flip=True))  # average with the mirrored image at test time

@@ -17,13 +17,13 @@ interval_target = dict(type='DepthToIntervals', num_bins=n_cls, d_min=d_min, d_m
                        spacing='normalized_log')
 
 crop_size = 128
-train_pipeline = [
-    dict(type='RandomCrop', size=(crop_size, crop_size)),
-    dict(type='RandomHorizontalFlip', prob=0.5),
-    nlog_target,
-    interval_target,
-]
+augmentation = [dict(type='RandomCrop', size=(crop_size, crop_size)),
+                dict(type='RandomHorizontalFlip', prob=0.5)]
+train_pipeline = augmentation + [nlog_target, interval_target]
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+# The single-task rows of Table 1 (configs/multidepth_ablation/) pick one of these.
+regression_pipeline = augmentation + [nlog_target]
+classification_pipeline = augmentation + [interval_target]
 
 model = dict(tasks=dict(
     depth=dict(head=dict(d_min=d_min, d_max=d_max)),
@@ -33,5 +33,6 @@ default_hooks = dict(checkpoint=dict(interval=5000))
 
 # Keeping the classification branch as a second depth output (Sec. 2, Table 1): set
 # model.tasks.depth_cls.auxiliary=False and add this metric (configs/multidepth_ablation/).
+depth_evaluator = {{_base_.val_evaluator}}
 cls_evaluator = dict(type='DepthMetric', task='depth_cls', prefix='depth_cls', crop=None,
                      max_depth={{_base_.max_depth}})

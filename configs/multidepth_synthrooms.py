@@ -19,13 +19,13 @@ interval_target = dict(type='DepthToIntervals', num_bins=n_cls, d_min=d_min, d_m
                        spacing='normalized_log')
 
 crop_size = (64, 64)
-train_pipeline = [
-    dict(type='RandomCrop', size=crop_size),
-    dict(type='RandomHorizontalFlip', prob=0.5),
-    nlog_target,
-    interval_target,
-]
+augmentation = [dict(type='RandomCrop', size=crop_size),
+                dict(type='RandomHorizontalFlip', prob=0.5)]
+train_pipeline = augmentation + [nlog_target, interval_target]
 train_dataloader = dict(batch_size=8, dataset=dict(tasks=('depth',), pipeline=train_pipeline))
+# The single-task rows (multidepth_synthrooms_{regression,classification}_only.py) pick one.
+regression_pipeline = augmentation + [nlog_target]
+classification_pipeline = augmentation + [interval_target]
 val_dataloader = dict(dataset=dict(tasks=('depth',)))
 test_dataloader = dict(dataset=dict(tasks=('depth',)))
 
@@ -46,8 +46,8 @@ param_scheduler = [
 ]
 default_hooks = dict(checkpoint=dict(interval=max_iters), logger=dict(interval=50))
 
-depth_evaluator = dict(type='DepthMetric', min_depth=1e-3, max_depth={{_base_.max_depth}})
-cls_evaluator = dict(type='DepthMetric', task='depth_cls', prefix='depth_cls', min_depth=1e-3,
-                     max_depth={{_base_.max_depth}})
+# Both read the depth range from the dataset's metainfo.
+depth_evaluator = dict(type='DepthMetric')
+cls_evaluator = dict(type='DepthMetric', task='depth_cls', prefix='depth_cls')
 val_evaluator = [depth_evaluator, cls_evaluator]
 test_evaluator = val_evaluator

@@ -25,7 +25,7 @@ Derived float targets that may legitimately be 0 (e.g. normalised log depth) use
 as their invalid value: their kind is ``'scalar'``.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -105,3 +105,24 @@ def target_keys(samples: Sequence[dict]) -> List[str]:
     """The target keys present in at least one sample, in a stable order."""
     keys = {k for s in samples for k in s if k not in ('img', 'meta')}
     return sorted(keys)
+
+
+# Dataset values that components restate (a head's class count, a metric's depth range):
+# each component reports them with ``dataset_values()`` under these keys, and
+# ``DatasetMetaCheckHook`` compares them with ``metainfo_values(dataset.metainfo)``.
+DATASET_VALUE_KEYS = ('num_classes', 'min_depth', 'max_depth', 'ignore_index')
+
+
+def metainfo_values(metainfo: Optional[dict]) -> Dict[str, object]:
+    """The :data:`DATASET_VALUE_KEYS` a dataset's ``metainfo`` states (see
+    ``mtl.datasets.metainfo``): ``num_classes`` (or the count of ``classes``), the two
+    ends of ``depth_range`` and ``ignore_index``; keys it does not state are left out."""
+    metainfo = metainfo or {}
+    values: Dict[str, object] = {}
+    if 'num_classes' in metainfo or 'classes' in metainfo:
+        values['num_classes'] = int(metainfo.get('num_classes', len(metainfo.get('classes', ()))))
+    if metainfo.get('depth_range') is not None:
+        values['min_depth'], values['max_depth'] = (float(v) for v in metainfo['depth_range'])
+    if 'ignore_index' in metainfo:
+        values['ignore_index'] = int(metainfo['ignore_index'])
+    return values

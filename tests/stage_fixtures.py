@@ -6,6 +6,8 @@ from typing import Optional, Sequence
 
 import jiao_fixtures as jf
 
+DEPTH_HEAD = dict(type='DepthHead', min_depth=1e-3, max_depth=10.0)
+
 DECODER = dict(type='LightDecoder', channels=(8, 8))
 # Per batch of two: [depth only, seg only], [both, both], [seg only, seg only], [depth only, both].
 MIXED_TARGETS = [('depth',), ('seg',), ('depth', 'seg'), ('depth', 'seg'), ('seg',), ('seg',),
@@ -15,7 +17,7 @@ MIXED_TARGETS = [('depth',), ('seg',), ('depth', 'seg'), ('depth', 'seg'), ('seg
 def model_cfg(interactions: dict, combiner: Optional[dict] = None) -> dict:
     return dict(
         type='MultiTaskModel',
-        tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
+        tasks=dict(depth=dict(branch=DECODER, head=DEPTH_HEAD),
                    seg=dict(branch=DECODER, head=dict(type='SegHead', num_classes=jf.NUM_CLASSES))),
         interactions=copy.deepcopy(interactions),
         losses={'depth.l1': dict(type='MaskedL1Loss'), 'seg.ce': dict(type='CrossEntropyLoss')},

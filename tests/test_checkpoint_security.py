@@ -9,7 +9,7 @@ file; afterwards neither our cache nor torch.hub's holds anything.
 import collections
 import hashlib
 import os
-import subprocess
+import runpy
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -150,27 +150,26 @@ def test_load_from_url_in_a_runner_refuses(hostile, caches, tmp_path):
     assert not hostile['marker'].exists() and left_in(*caches) == []
 
 
-def run_tool(args, caches, tmp_path):
-    env = dict(os.environ, MTL_CHECKPOINT_CACHE=str(caches[0]), TORCH_HOME=str(caches[1]),
-               PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, *map(str, args)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=240)
-
-
 @pytest.mark.parametrize('tool', ['train --resume', 'train load_from', 'test', 'infer'])
-def test_url_through_the_tools_refuses_and_leaves_nothing(hostile, caches, tmp_path, tool):
+def test_url_through_the_tools_refuses_and_leaves_nothing(hostile, caches, tmp_path, tool,
+                                                          monkeypatch, capsys):
     url, work = hostile['url'] + 'evil.pth', tmp_path / 'work'
     image = tmp_path / 'img.png'
     from PIL import Image
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(image)
-    args = {'train --resume': [ROOT / 'tools/train.py', TINY, '--work-dir', work, '--resume', url],
-            'train load_from': [ROOT / 'tools/train.py', TINY, '--work-dir', work,
-                                '--cfg-options', f'load_from={url}'],
-            'test': [ROOT / 'tools/test.py', TINY, '--work-dir', work, '--checkpoint', url],
-            'infer': [ROOT / 'tools/infer.py', TINY, url, image, '--out-dir', work / 'pred']}[tool]
-    result = run_tool(args, caches, tmp_path)
-    assert result.returncode != 0
-    assert 'Refusing to load' in result.stderr and 'evil.pth' in result.stderr
+    script, *args = {
+        'train --resume': ['train.py', TINY, '--work-dir', work, '--resume', url],
+        'train load_from': ['train.py', TINY, '--work-dir', work, '--cfg-options',
+                            f'load_from={url}'],
+        'test': ['test.py', TINY, '--work-dir', work, '--checkpoint', url],
+        'infer': ['infer.py', TINY, url, image, '--out-dir', work / 'pred']}[tool]
+    monkeypatch.setattr(sys, 'argv', [script, *map(str, args)])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(ROOT / 'tools' / script), run_name='__main__')
+    first_line = capsys.readouterr().err.splitlines()[0]
+    assert exited.value.code == 1
+    assert first_line.startswith('UnsafeCheckpointError: Refusing to load')
+    assert 'evil.pth' in first_line
     assert not hostile['marker'].exists()
     assert left_in(*caches) == []
     assert not list(work.rglob('*.pth')) and not (work / 'pred').exists()

@@ -12,6 +12,8 @@ from mtl.models.base import (AuxiliaryLosses, Combiner, ContractError, Interacti
 from mtl.models.interactions.lateral_sharing import LateralSharingUnit
 from mtl.registry import MODELS
 
+DEPTH_HEAD = dict(type='DepthHead', min_depth=1e-3, max_depth=10.0)
+
 
 class Attention(nn.Module, Switchable):
     modes = {'attention': ('predicted', 'ground_truth'), 'chunks': ('one', 'rows')}
@@ -116,10 +118,10 @@ def test_the_model_offers_task_targets_and_the_modules_of_a_contract():
     decoder = dict(type='LightDecoder', channels=(4, 4))
     model = MODELS.build(dict(
         type='MultiTaskModel',
-        tasks=dict(depth=dict(branch=decoder, head=dict(type='DepthHead')),
+        tasks=dict(depth=dict(branch=decoder, head=DEPTH_HEAD),
                    seg=dict(branch=decoder, head=dict(type='SegHead', num_classes=3),
                             target='seg'),
-                   bins=dict(branch=decoder, head=dict(type='DepthHead'), target='depth',
+                   bins=dict(branch=decoder, head=DEPTH_HEAD, target='depth',
                              auxiliary=True)),
         interactions=dict(
             lsu=dict(type='LateralSharingUnit', after_stage=1, tasks=('depth', 'seg')),

@@ -7,6 +7,8 @@ import torch
 from mtl.evaluation._crops import NAMED_CROPS, crop_box, crop_fractions, crop_mask
 from mtl.evaluation.depth_metric import DepthMetric
 
+NYU = dict(min_depth=1e-3, max_depth=10.0)  # the range the metric evaluates
+
 
 def sample(pred, gt):
     return {'pred': {'depth': torch.tensor(pred, dtype=torch.float32)[None]},
@@ -20,7 +22,7 @@ def evaluate(metric, samples):
 
 def test_every_key_on_a_2x2_map():
     # gt = [1, 2, 4, 8], pred = [1.5, 2, 2.5, 8]: p − g = [0.5, 0, −1.5, 0]
-    m = evaluate(DepthMetric(), [sample([[1.5, 2.0], [2.5, 8.0]], [[1.0, 2.0], [4.0, 8.0]])])
+    m = evaluate(DepthMetric(**NYU), [sample([[1.5, 2.0], [2.5, 8.0]], [[1.0, 2.0], [4.0, 8.0]])])
     assert m['abs_rel'] == pytest.approx((0.5 / 1 + 1.5 / 4) / 4)          # 0.21875
     assert m['sq_rel'] == pytest.approx((0.25 / 1 + 2.25 / 4) / 4)         # 0.203125
     assert m['sq_rel_kitti'] == pytest.approx((0.25 / 1 + 2.25 / 16) / 4)  # 0.09765625
@@ -43,7 +45,7 @@ def test_invalid_gt_pixels_are_left_out():
     # Only the gt = 2 pixel is valid: 0 (invalid), NaN, 10 (not < max_depth) and 1e-3
     # (not > min_depth) are all left out, so abs_rel = |3 − 2| / 2.
     gt = [[0.0, float('nan'), 2.0], [10.0, 1e-3, 0.0]]
-    m = evaluate(DepthMetric(), [sample([[9.0, 9.0, 3.0], [9.0, 9.0, 9.0]], gt)])
+    m = evaluate(DepthMetric(**NYU), [sample([[9.0, 9.0, 3.0], [9.0, 9.0, 9.0]], gt)])
     assert m['abs_rel'] == pytest.approx(0.5)
 
 
@@ -52,11 +54,11 @@ def test_per_image_mean_differs_from_pooled_pixels():
     # B: 4 valid pixels, exact: abs_rel 0, rmse 0, silog 0.
     a = sample([[2.0, 2.0], [2.0, 2.0]], [[1.0, 1.0], [0.0, 0.0]])
     b = sample([[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]])
-    per_image = evaluate(DepthMetric(per_image=True), [a, b])
+    per_image = evaluate(DepthMetric(**NYU, per_image=True), [a, b])
     assert per_image['abs_rel'] == pytest.approx(0.5)   # (1 + 0) / 2 images
     assert per_image['rmse'] == pytest.approx(0.5)
     assert per_image['silog'] == pytest.approx(0.0)
-    pooled = evaluate(DepthMetric(per_image=False), [a, b])
+    pooled = evaluate(DepthMetric(**NYU, per_image=False), [a, b])
     assert pooled['abs_rel'] == pytest.approx(2 / 6)    # 2 unit errors over 6 pixels
     assert pooled['rmse'] == pytest.approx(math.sqrt(2 / 6))
     # Pooled e = [ln2, ln2, 0, 0, 0, 0]: mean(e²) − mean(e)² = ln²2/3 − ln²2/9 = 2 ln²2 / 9
@@ -82,8 +84,8 @@ def test_eigen_nyu_crop_excludes_rows_above_45():
     pred = gt.clone()
     pred[:, :45] = 2.0  # errors only above the crop
     s = {'pred': {'depth': pred}, 'gt': {'depth': gt}, 'meta': {}}
-    assert evaluate(DepthMetric(crop='eigen_nyu'), [s])['abs_rel'] == 0.0
-    assert evaluate(DepthMetric(), [s])['abs_rel'] == pytest.approx(45 / 480)
+    assert evaluate(DepthMetric(**NYU, crop='eigen_nyu'), [s])['abs_rel'] == 0.0
+    assert evaluate(DepthMetric(**NYU), [s])['abs_rel'] == pytest.approx(45 / 480)
 
 
 def test_bad_crops_are_rejected():
@@ -95,7 +97,7 @@ def test_bad_crops_are_rejected():
 
 def test_depth_caps_keep_gt_up_to_the_cap():
     # gt = [1, 4, 5, 7], pred = [2, 4, 5, 7]: only the first pixel is wrong (rel. error 1).
-    m = evaluate(DepthMetric(depth_caps=(4, 6)), [sample([[2.0, 4.0], [5.0, 7.0]],
+    m = evaluate(DepthMetric(**NYU, depth_caps=(4, 6)), [sample([[2.0, 4.0], [5.0, 7.0]],
                                                          [[1.0, 4.0], [5.0, 7.0]])])
     assert m['abs_rel'] == pytest.approx(1 / 4)
     assert m['abs_rel@4m'] == pytest.approx(1 / 2)   # gt ≤ 4 includes gt = 4
@@ -107,45 +109,45 @@ def test_depth_caps_keep_gt_up_to_the_cap():
 def test_per_image_cap_average_leaves_out_images_without_pixels_under_the_cap():
     near = sample([[2.0]], [[1.0]])   # abs_rel 1, gt ≤ 4
     far = sample([[5.0]], [[5.0]])    # abs_rel 0, nothing ≤ 4
-    m = evaluate(DepthMetric(depth_caps=(4,)), [near, far])
+    m = evaluate(DepthMetric(**NYU, depth_caps=(4,)), [near, far])
     assert m['abs_rel'] == pytest.approx(0.5)
     assert m['abs_rel@4m'] == pytest.approx(1.0)
 
 
 def test_cap_without_any_pixel_raises():
     with pytest.raises(ValueError, match='no valid pixel with gt <= 4 m'):
-        evaluate(DepthMetric(depth_caps=(4,)), [sample([[5.0]], [[5.0]])])
+        evaluate(DepthMetric(**NYU, depth_caps=(4,)), [sample([[5.0]], [[5.0]])])
 
 
 def test_predictions_are_clamped_to_the_depth_range():
     # pred 20 -> 10 (max_depth), pred 0 -> 1e-3: abs_rel = ((10 − 2) / 2 + (2 − 1e-3) / 2) / 2
-    m = evaluate(DepthMetric(), [sample([[20.0, 0.0]], [[2.0, 2.0]])])
+    m = evaluate(DepthMetric(**NYU), [sample([[20.0, 0.0]], [[2.0, 2.0]])])
     assert m['abs_rel'] == pytest.approx((4.0 + (2 - 1e-3) / 2) / 2)
-    m = evaluate(DepthMetric(clamp_pred=False), [sample([[20.0]], [[2.0]])])
+    m = evaluate(DepthMetric(**NYU, clamp_pred=False), [sample([[20.0]], [[2.0]])])
     assert m['abs_rel'] == pytest.approx(9.0)
     with pytest.raises(ValueError, match='clamp_pred=True'):
-        evaluate(DepthMetric(clamp_pred=False), [sample([[0.0]], [[2.0]])])
+        evaluate(DepthMetric(**NYU, clamp_pred=False), [sample([[0.0]], [[2.0]])])
 
 
 def test_images_without_valid_pixels_and_samples_without_gt():
     unlabelled = {'pred': {'depth': torch.ones(1, 1, 1)}, 'gt': {'seg': torch.zeros(1, 1)}}
     empty = sample([[3.0]], [[0.0]])
-    m = evaluate(DepthMetric(), [sample([[2.0]], [[1.0]]), empty, unlabelled])
+    m = evaluate(DepthMetric(**NYU), [sample([[2.0]], [[1.0]]), empty, unlabelled])
     assert (m['num_images'], m['num_skipped'], m['abs_rel']) == (1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match='no valid pixel in the whole set'):
-        evaluate(DepthMetric(), [empty])
+        evaluate(DepthMetric(**NYU), [empty])
     with pytest.raises(ValueError, match='none of the 1 evaluated samples has the target "depth"'):
-        evaluate(DepthMetric(), [unlabelled])
+        evaluate(DepthMetric(**NYU), [unlabelled])
 
 
 def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match='no prediction "depth"'):
-        DepthMetric().process({}, [{'pred': {'seg': torch.zeros(2, 2)}, 'gt': {}}])
+        DepthMetric(**NYU).process({}, [{'pred': {'seg': torch.zeros(2, 2)}, 'gt': {}}])
     with pytest.raises(ValueError, match='resize the prediction'):
-        DepthMetric().process({}, [{'pred': {'depth': torch.ones(1, 2, 2)},
+        DepthMetric(**NYU).process({}, [{'pred': {'depth': torch.ones(1, 2, 2)},
                                     'gt': {'depth': torch.ones(1, 3, 3)}}])
     with pytest.raises(ValueError, match='NaN or infinite'):
-        DepthMetric().process({}, [sample([[float('nan')]], [[1.0]])])
+        DepthMetric(**NYU).process({}, [sample([[float('nan')]], [[1.0]])])
     with pytest.raises(ValueError, match='min_depth < max_depth'):
         DepthMetric(min_depth=5, max_depth=1)
 
@@ -157,7 +159,7 @@ def test_delta_thresholds_are_exactly_1_25_powers(direction):
     ratios = [t * f for t in (1.25, 1.25 ** 2, 1.25 ** 3) for f in (1 - 1e-3, 1 + 1e-3)]
     gt = 2.0
     pred = [gt * r if direction == 'over' else gt / r for r in ratios]
-    m = evaluate(DepthMetric(), [sample([pred], [[gt] * len(pred)])])
+    m = evaluate(DepthMetric(**NYU), [sample([pred], [[gt] * len(pred)])])
     # below 1.25: 1 of 6; below 1.5625: 3 of 6 (1.25 ± ε and 1.5625 − ε); below 1.953: 5 of 6
     assert m['delta1'] == pytest.approx(1 / 6)
     assert m['delta2'] == pytest.approx(3 / 6)

@@ -17,8 +17,8 @@ R2 = math.sqrt(2)
 @pytest.mark.parametrize('activation', ACTIVATIONS)
 @pytest.mark.parametrize('hidden', [0, 4])
 def test_depth_head_starts_at_init_depth(activation, hidden):
-    head = DepthHead(in_channels=3, activation=activation, max_depth=10.0, init_depth=2.5,
-                     hidden_channels=hidden)
+    head = DepthHead(in_channels=3, activation=activation, min_depth=1e-3, max_depth=10.0,
+                     init_depth=2.5, hidden_channels=hidden)
     # a zero feature leaves only the last bias, which is set to activation⁻¹(init_depth)
     out = head(torch.zeros(2, 3, 4, 4), out_size=(8, 6))
     assert out.shape == (2, 1, 8, 6)
@@ -32,7 +32,7 @@ def test_depth_head_is_positive_and_bounded():
         with torch.no_grad():
             head.last_conv.bias.fill_(-1e4)
         assert head(x, (4, 4)).min() >= 1e-3  # clamped at min_depth
-    head = DepthHead(3, activation='sigmoid', max_depth=10.0)
+    head = DepthHead(3, activation='sigmoid', min_depth=1e-3, max_depth=10.0)
     with torch.no_grad():
         head.last_conv.bias.fill_(1e4)
     assert head(x, (4, 4)).max() <= 10.0
@@ -40,9 +40,9 @@ def test_depth_head_is_positive_and_bounded():
 
 def test_depth_head_rejects_bad_arguments():
     with pytest.raises(ValueError, match='activation must be one of'):
-        DepthHead(3, activation='tanh')
+        DepthHead(3, activation='tanh', min_depth=1e-3, max_depth=10.0)
     with pytest.raises(ValueError, match='0 < init_depth < max_depth'):
-        DepthHead(3, init_depth=12.0, max_depth=10.0)
+        DepthHead(3, init_depth=12.0, min_depth=1e-3, max_depth=10.0)
 
 
 def test_seg_head_predicts_the_argmax_label():
@@ -103,4 +103,4 @@ def test_depth_interval_head_decodes_to_interval_centres():
     # pixel 1: probabilities 1/2, 1/2 on bins 0, 1 -> (√2 + 2√2) / 2
     assert head.predict(logits).flatten().tolist() == pytest.approx([4 * R2, 1.5 * R2], rel=1e-5)
     with pytest.raises(ValueError, match='decode must be one of'):
-        DepthIntervalHead(2, decode='median')
+        DepthIntervalHead(2, decode='median', d_min=2.0, d_max=125.0)

@@ -36,7 +36,8 @@ def test_depth_aware_gradient_with_and_without_detached_lambda():
     dlam = LN2 / LN3 ** 2 / 3
     for detach, expected in ((True, (0.1 + lam) * 5), (False, (0.1 + lam) * 5 + ell * dlam)):
         pred = maps(2.0).requires_grad_()
-        MODELS.build(dict(type='DepthAwareLoss', detach_lambda=detach))(pred, gt).backward()
+        MODELS.build(dict(type='DepthAwareLoss', max_depth=10.0,
+                          detach_lambda=detach))(pred, gt).backward()
         assert pred.grad.item() == pytest.approx(expected, rel=1e-5)
 
 
@@ -49,7 +50,7 @@ def test_depth_aware_lambda_properties_below_one_metre():
     assert lam[1].item() == pytest.approx(1 - math.log(1.5) / LN3)
     assert lam[3] > 0.999 and lam[4] > 0.8  # gross errors -> 1
     with pytest.raises(ValueError, match='log_offset'):
-        MODELS.build(dict(type='DepthAwareLoss', log_offset=0.0))
+        MODELS.build(dict(type='DepthAwareLoss', max_depth=10.0, log_offset=0.0))
 
 
 def test_depth_aware_attention_follows_the_depth_range_and_masks_invalid_pixels():

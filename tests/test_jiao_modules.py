@@ -206,7 +206,8 @@ def test_decoder_errors():
 def test_multitask_model_rejects_mismatched_lsu_widths():
     dec = dict(type='UpConvDecoder', channels=(8, 4, 4))
     cfg = dict(type='MultiTaskModel', backbone=None,
-               tasks=dict(depth=dict(branch=dec, head=dict(type='DepthHead')),
+               tasks=dict(depth=dict(branch=dec, head=dict(type='DepthHead', min_depth=1e-3,
+                                                            max_depth=10.0)),
                           seg=dict(branch=dict(dec, channels=(8, 4, 2)),
                                    head=dict(type='SegHead', num_classes=3))),
                interactions=dict(lsu=dict(type='LateralSharingUnit', after_stage=3,

@@ -58,6 +58,17 @@ def test_stage_prefixes_and_learning_rates():
         TrainingStagesHook([dict(length=1, lr={'': 1.0}, freeze=('x',))])
 
 
+def test_step_and_polynomial_decay_within_a_stage():
+    step = Stage(0, length=4, lr={'': 1.0}, step=2, gamma=0.5)
+    assert [step.schedule(t)[1] for t in range(4)] == [1.0, 1.0, 0.5, 0.5]
+    poly = Stage(0, length=4, lr={'': 1.0}, power=0.9)  # CI-Net's third stage
+    assert [poly.schedule(t)[1] for t in range(4)] == pytest.approx(
+        [1.0, 0.75 ** 0.9, 0.5 ** 0.9, 0.25 ** 0.9])
+    assert len({poly.schedule(t)[0] for t in range(4)}) == 4  # the lr is set at every step
+    with pytest.raises(ValueError, match='power'):
+        Stage(0, length=1, lr={'': 1.0}, power=0)
+
+
 def test_locate_positions():
     hook = TrainingStagesHook([dict(length=2, lr={'': 1.0}), dict(length=3, lr={'': 1.0})])
     assert [hook.locate(p) for p in range(6)] == [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (1, 3)]

@@ -101,7 +101,8 @@ def test_meta_names_drive_camera_and_that_camera_intrinsics(annotated):
 
 def test_camera_filter_val_split_and_metainfo(annotated):
     root, _ = annotated
-    right = KITTIDepthDataset(str(root), split='train', cameras=('image_03',), max_depth=50.0)
+    right = KITTIDepthDataset(str(root), split='train', cameras=('image_03',),
+                              metainfo=dict(depth_range=(1e-3, 50.0)))
     assert len(right) == 3 and {r.camera for r in right.records} == {'image_03'}
     assert right.metainfo['depth_range'] == (1e-3, 50.0)
     assert right.metainfo['targets'] == ('depth',) and right.metainfo['num_classes'] == 0

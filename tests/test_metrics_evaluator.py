@@ -27,8 +27,8 @@ def test_registered_in_the_mtl_scope():
 
 def test_evaluator_prefixes_and_values():
     evaluator = Evaluator([
-        dict(type='mtl.DepthMetric', depth_caps=(4,)),
-        DepthMetric(task='depth_aux', prefix='depth_aux'),
+        dict(type='mtl.DepthMetric', min_depth=1e-3, max_depth=10.0, depth_caps=(4,)),
+        DepthMetric(task='depth_aux', prefix='depth_aux', min_depth=1e-3, max_depth=10.0),
         dict(type='mtl.SegMetric', num_classes=3),
         dict(type='mtl.NormalMetric'),
         dict(type='mtl.ContourMetric'),
@@ -52,7 +52,8 @@ def test_evaluator_prefixes_and_values():
 
 
 def test_two_depth_metrics_with_the_default_prefix_collide():
-    evaluator = Evaluator([DepthMetric(), DepthMetric(task='depth_aux')])
+    evaluator = Evaluator([DepthMetric(min_depth=1e-3, max_depth=10.0),
+                           DepthMetric(task='depth_aux', min_depth=1e-3, max_depth=10.0)])
     evaluator.process([predict_output(True)], data_batch={})
     with pytest.raises(ValueError, match='same metric name'):
         evaluator.evaluate(1)

@@ -64,9 +64,11 @@ def test_one_decoder_per_task_on_a_dilated_backbone_at_output_stride_8():
                       output_stride=8),
         tasks=dict(
             depth=dict(branch=dict(type='PyramidPoolingDecoder', channels=16),
-                       head=dict(type='NormalizedLogDepthHead', kernel_size=1)),
+                       head=dict(type='NormalizedLogDepthHead', d_min=2.0, d_max=125.0,
+                                 kernel_size=1)),
             depth_cls=dict(branch=dict(type='PyramidPoolingDecoder', channels=16),
-                           head=dict(type='DepthIntervalHead', num_bins=8, kernel_size=1))),
+                           head=dict(type='DepthIntervalHead', num_bins=8, d_min=2.0, d_max=125.0,
+                                     kernel_size=1))),
         losses={'depth.mse': dict(type='MaskedL2Loss'),
                 'depth_cls.ce': dict(type='CrossEntropyLoss')}))
     assert model.backbone.reductions == [8]

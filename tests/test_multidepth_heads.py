@@ -27,7 +27,8 @@ def test_predict_clips_to_the_normalised_range():
 
 
 def test_training_output_is_linear_and_starts_at_init_depth():
-    head = NormalizedLogDepthHead(in_channels=4, init_depth=10.0, kernel_size=1)
+    head = NormalizedLogDepthHead(in_channels=4, d_min=2.0, d_max=125.0, init_depth=10.0,
+                                  kernel_size=1)
     assert head.last_conv.kernel_size == (1, 1)
     # bias = ln(10 - 2 + 1) / ln(125 - 2 + 1)
     assert head.last_conv.bias.item() == pytest.approx(math.log(9) / math.log(124), rel=1e-6)
@@ -47,7 +48,8 @@ def test_head_declares_its_target_with_nan_as_invalid():
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(d_min=5.0, d_max=2.0), 'd_min < d_max'), (dict(init_depth=200.0), 'init_depth')])
+    (dict(d_min=5.0, d_max=2.0), 'd_min < d_max'),
+    (dict(d_min=2.0, d_max=125.0, init_depth=200.0), 'init_depth')])
 def test_bad_head_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         NormalizedLogDepthHead(in_channels=4, **kwargs)

@@ -58,14 +58,15 @@ model = dict(type='MultiTaskModel',
              backbone=dict(type='TimmBackbone', model_name='resnet10t', out_indices=(4,),
                            output_stride=8),
              tasks=dict(depth=dict(branch=dict(type='PyramidPoolingDecoder', channels=8),
-                                   head=dict(type='NormalizedLogDepthHead', kernel_size=1))),
+                                   head=dict(type='NormalizedLogDepthHead', d_min=2.0,
+                                             d_max=125.0, kernel_size=1))),
              losses={{'depth.mse': dict(type='MaskedL2Loss')}})
 train_dataloader = dict(batch_size=2, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='mtl_collate'),
     dataset=dict(type='KITTIDepthDataset', data_root='{tmp_path}', split='train',
                  pipeline=[dict(type='RandomCrop', size=(16, 16)),
-                           dict(type='DepthToNormalizedLog')]))
+                           dict(type='DepthToNormalizedLog', d_min=2.0, d_max=125.0)]))
 """)
     out = tmp_path / 'out'
     result = lr_finder.main([str(config), '--num-iters', '8', '--start-lr', '1e-5',

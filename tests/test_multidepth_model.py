@@ -60,7 +60,7 @@ def test_kept_classification_branch_is_a_second_depth_output_with_its_own_metric
     assert all(float(v) in centres.tolist() for v in results[0]['pred']['depth_cls'].unique())
     metrics = {}
     for task, prefix in (('depth', 'depth'), ('depth_cls', 'depth_cls')):
-        metric = DepthMetric(task=task, prefix=prefix, max_depth=80.0)
+        metric = DepthMetric(task=task, prefix=prefix, min_depth=1e-3, max_depth=80.0)
         metric.process({}, results)
         metrics.update(metric.evaluate(len(results)))
     assert {'depth/silog', 'depth/abs_rel', 'depth_cls/silog', 'depth_cls/abs_rel'} <= set(metrics)

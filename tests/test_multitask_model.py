@@ -14,11 +14,12 @@ from mtl.structures import valid_mask
 SIZE = 32
 DECODER = dict(type='LightDecoder', channels=(8, 8))
 BACKBONE = dict(type='TimmBackbone', model_name='resnet10t')
+DEPTH_HEAD = dict(type='DepthHead', min_depth=1e-3, max_depth=10.0)
 
 
 def model_cfg(**overrides):
     cfg = dict(type='MultiTaskModel', backbone=BACKBONE,
-               tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
+               tasks=dict(depth=dict(branch=DECODER, head=DEPTH_HEAD),
                           seg=dict(branch=DECODER, head=dict(type='SegHead', num_classes=3))),
                losses={'depth.berhu': dict(type='BerHuLoss'), 'seg.ce': dict(type='CrossEntropyLoss')},
                combiner=dict(type='FixedWeighting', weights={'seg.ce': 0.5}))
@@ -86,7 +87,7 @@ def test_predict_mode_gives_per_sample_predictions_at_input_or_gt_size():
 
 
 def aux_model(**overrides):
-    tasks = dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
+    tasks = dict(depth=dict(branch=DECODER, head=DEPTH_HEAD),
                  bins=dict(branch=DECODER, head=dict(type='DepthIntervalHead', num_bins=4, d_min=0.5,
                                                      d_max=5.0), auxiliary=True))
     return build(tasks=tasks, losses={'depth.l1': dict(type='MaskedL1Loss')}, combiner=None, **overrides)
@@ -131,7 +132,7 @@ def test_tensor_mode_returns_raw_outputs_at_input_size():
 
 
 def test_deep_supervision_outputs_and_losses():
-    tasks = dict(depth=dict(branch=DECODER, head=dict(type='DepthHead'), deep_supervision=(1,)))
+    tasks = dict(depth=dict(branch=DECODER, head=DEPTH_HEAD, deep_supervision=(1,)))
     model = build(tasks=tasks, losses={'depth.l1': dict(type='MaskedL1Loss'),
                                        'depth@1.l1': dict(type='MaskedL1Loss')}, combiner=None)
     assert model.heads['depth@1'].last_conv.in_channels == 8
@@ -181,7 +182,7 @@ def test_per_task_encoders_with_cross_stitch_train_one_step():
     branch = dict(type='ChainBranch', parts=[encoder, DECODER])
     stitch = dict(type='CrossStitchUnit', tasks=('depth', 'seg'))
     model = build(backbone=None,
-                  tasks=dict(depth=dict(branch=branch, head=dict(type='DepthHead')),
+                  tasks=dict(depth=dict(branch=branch, head=DEPTH_HEAD),
                              seg=dict(branch=branch, head=dict(type='SegHead', num_classes=3))),
                   interactions={f'cs{k}': dict(stitch, after_stage=k) for k in (1, 2)})
     assert model.branches['depth'].stage_channels == [64, 128, 8, 8]
@@ -202,7 +203,7 @@ ERRORS = [
      r"model.interactions.cs.tasks names \['normals'\]"),
     (dict(interactions=dict(cs=dict(type='CrossStitchUnit', after_stage=3, tasks=('depth', 'seg')))),
      r'model.interactions.cs.after_stage=3, but task "depth" has 2 stages'),
-    (dict(tasks=dict(depth=dict(branch=dict(DECODER, in_channels=4), head=dict(type='DepthHead')))),
+    (dict(tasks=dict(depth=dict(branch=dict(DECODER, in_channels=4), head=DEPTH_HEAD))),
      r'model.tasks.depth.branch.in_channels is 4, but the model provides 3'),
     (dict(losses={'normals.cos': dict(type='NormalCosineLoss')}),
      r'model.losses\["normals.cos"\] reads output "normals"'),
@@ -214,8 +215,8 @@ ERRORS = [
     (dict(tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHed')))),
      r'model.tasks.depth.head.type: .*Closest registered names: .*DepthHead'),
     (dict(tasks=dict(depth=dict(branch=DECODER))), r'model.tasks.depth: needs "branch" and "head"'),
-    (dict(tasks=dict(depth=dict(head=dict(type='DepthHead')))), r'model.tasks.depth: needs "branch"'),
-    (dict(tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHead', activation='tanh')))),
+    (dict(tasks=dict(depth=dict(head=DEPTH_HEAD))), r'model.tasks.depth: needs "branch"'),
+    (dict(tasks=dict(depth=dict(branch=DECODER, head=dict(DEPTH_HEAD, activation='tanh')))),
      r'model.tasks.depth.head: activation must be one of'),
     (dict(combiner=dict(type='FixedWeighting', weights={'seg.focal': 2.0})),
      r"model.combiner: .*\['seg.focal'\]"),
@@ -227,7 +228,7 @@ def test_configuration_errors_name_the_key(overrides, message):
     cfg = dict(backbone=None, losses={'depth.l1': dict(type='MaskedL1Loss')}, combiner=None)
     cfg.update(overrides)
     if 'tasks' not in overrides:
-        cfg['tasks'] = dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
+        cfg['tasks'] = dict(depth=dict(branch=DECODER, head=DEPTH_HEAD),
                             seg=dict(branch=DECODER, head=dict(type='SegHead', num_classes=3)))
     with pytest.raises(ConfigError, match=message):
         build(**cfg)

@@ -9,6 +9,8 @@ from mtl.models.base import Branch, Interaction, Loss
 from mtl.models.builder import ConfigError
 from mtl.registry import MODELS
 
+DEPTH_HEAD = dict(type='DepthHead', min_depth=1e-3, max_depth=10.0)
+
 H, W, C = 16, 24, 4
 
 
@@ -84,7 +86,7 @@ def branch(stages=2):
 def four_tasks(**extra_tasks):
     """Two final tasks with deep supervision at boundary 1 and two one-stage auxiliary
     tasks, all read by a distillation at boundary 1 (the shape of PAD-Net)."""
-    return dict(depth=dict(branch=branch(), head=dict(type='DepthHead'), deep_supervision=(1,)),
+    return dict(depth=dict(branch=branch(), head=DEPTH_HEAD, deep_supervision=(1,)),
                 seg=dict(branch=branch(), head=dict(type='SegHead', num_classes=3), deep_supervision=(1,)),
                 normals=dict(branch=branch(1), head=dict(type='NormalHead'), auxiliary=True),
                 contours=dict(branch=branch(1), head=dict(type='ContourHead'), auxiliary=True),
@@ -147,8 +149,8 @@ def test_gradient_reaches_the_backbone_only_through_the_read_path():
 
 
 def test_predict_runs_exactly_what_the_active_outputs_read():
-    tasks = four_tasks(unread=dict(branch=branch(), head=dict(type='DepthHead'), auxiliary=True),
-                       depth_late=dict(branch=branch(), head=dict(type='DepthHead'), deep_supervision=(1,)))
+    tasks = four_tasks(unread=dict(branch=branch(), head=DEPTH_HEAD, auxiliary=True),
+                       depth_late=dict(branch=branch(), head=DEPTH_HEAD, deep_supervision=(1,)))
     model = build(tasks=tasks).eval()
     calls = {name: count_calls(module) for name, module in [
         ('normals', model.branches['normals'].stages[0]), ('contours', model.heads['contours']),
@@ -178,6 +180,15 @@ def test_a_neck_reads_the_batch_target_in_loss_mode_only_and_returns_losses():
     assert model.neck.labels is None
     model(data['inputs'], mode='tensor')
     assert model.neck.labels is None
+
+
+def test_a_neck_loss_it_does_not_declare_is_an_error():
+    class Undeclared(LabelNeck):
+        aux_loss_names = ()
+
+    model = build(neck=dict(type=Undeclared))
+    with pytest.raises(KeyError, match=r'Undeclared "neck" returned losses .*attention.* does not declare'):
+        model(**batch(model), mode='loss')
 
 
 def test_a_loss_reads_branch_features_before_the_interactions_and_targets():

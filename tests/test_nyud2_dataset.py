@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from nyud2_fixtures import HEIGHT, WIDTH, make_frames, make_nyu_root, write_splits
 
 from mtl.datasets.nyud2 import NYUDv2Dataset
@@ -74,7 +75,10 @@ def test_splits_and_the_validation_carving(root):
 
 
 def test_metainfo(root):
-    meta = NYUDv2Dataset(data_root=root, split='val').metainfo
+    # the dataset's values, as its base config states them once
+    config = Path(__file__).resolve().parents[1] / 'configs/_base_/datasets/nyud2_40c.py'
+    meta = NYUDv2Dataset(data_root=root, split='val',
+                         metainfo=Config.fromfile(config).metainfo).metainfo
     assert meta['classes'][:3] == ('wall', 'floor', 'cabinet')
     assert meta['ignore_index'] == 255 and meta['depth_range'] == (1e-3, 10.0)
     assert meta['targets'] == ('depth', 'seg') and meta['layout'] == 'mat'

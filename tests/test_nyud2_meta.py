@@ -157,8 +157,8 @@ def test_palette_is_distinct():
 # Synthetic twins: the same structure as the real mapping files, so that what the real-data
 # tests above assert also runs where ../shared/data is absent.
 def write_synthetic_mappings(folder):
-    """Raw k (1..894) → 40-class ((k − 1) mod 40) + 1; 40-class c → 4-class ((c − 1) mod 4) + 1
-    and 13-class ((c − 1) mod 13) + 1."""
+    """Raw k (1..894) → 40-class ((k − 1) mod 40) + 1; 40-class c → 4-class
+    ((c − 1) mod 4) + 1 and 13-class ((c − 1) mod 13) + 1."""
     names = lambda n: np.array([[f'class{k}' for k in range(n)]], dtype=object)  # noqa: E731
     savemat(str(folder / 'classMapping40.mat'), {
         'mapClass': (np.arange(894) % 40 + 1)[None].astype(np.uint16),

@@ -53,15 +53,18 @@ def test_mismatched_checkpoint_fails_with_keys_shapes_and_cause(two_class_checkp
 
 
 def test_non_strict_loads_matching_weights_and_says_what_was_skipped(two_class_checkpoint,
-                                                                      tmp_path, capsys):
+                                                                      tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr('mtl.engine.weights.print_log', lambda msg, **kw: logged.append(msg))
     runner = MTLRunner.from_cfg(toy_cfg(tmp_path / 'w', load_from=str(two_class_checkpoint),
-                                        load_strict=False, log_level='INFO'))
+                                        load_strict=False))
     head = runner.model.head.weight.clone()
     runner.load_or_resume()
     saved = torch.load(two_class_checkpoint, weights_only=True)['state_dict']
     assert torch.equal(runner.model.stem.weight, saved['stem.weight'])
     assert torch.equal(runner.model.head.weight, head)
-    assert 'Non-strict loading' in capsys.readouterr().out
+    assert len(logged) == 1 and 'Non-strict loading' in logged[0]
+    assert 'head.weight: checkpoint (2, 4, 1, 1), model (1, 4, 1, 1)' in logged[0]
 
 
 @pytest.mark.parametrize('state, expected', [
@@ -193,7 +196,7 @@ def test_finite_training_is_untouched_by_the_guard(tmp_path):
 @pytest.mark.parametrize('overrides, error, expected', [
     (dict(default_hooks=dict(checkpoint=dict(type='MTLCheckpointHook', intervall=1))),
      KeyError, r"default_hooks.checkpoint.intervall .*did you mean \['interval'\]"),
-    (dict(default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1,
+    (dict(default_hooks=dict(checkpoint=dict(type='MTLCheckpointHook', interval=1,
                                              save_optimiser=False))),
      KeyError, r"checkpoint.save_optimiser .*\['save_optimizer'\]"),
     (dict(custom_hooks=[dict(type='NonFiniteLossHook', max_skiped_steps=1)]),
@@ -231,3 +234,33 @@ def test_resume_with_nothing_to_resume_warns(tmp_path):
         runner.train()
     assert runner.iter == 1
     assert any('holds no last_checkpoint: training starts from scratch' in w for w in warnings)
+
+
+DDP_NAN = '''
+import sys
+sys.path.insert(0, {tests!r})
+from engine_fixtures import TOY_MODEL, toy_cfg
+from mtl.engine.runner import MTLRunner
+from mtl.engine.runner_utils import init_cpu_distributed
+cfg = toy_cfg({work!r}, max_iters=4, launcher='pytorch',
+              model=dict(type=TOY_MODEL, poison=['toy5']))
+init_cpu_distributed(cfg)
+try:
+    MTLRunner.from_cfg(cfg).train()
+except FloatingPointError as error:
+    print('stopped:', error)
+'''
+
+
+def test_nan_on_one_rank_stops_every_rank_with_the_message(tmp_path):
+    """Two CPU processes; only rank 1's second batch (toy5, toy7) is poisoned. Rank 0 must
+    stop too, with the same message (without the shared flag it died in the gradient
+    all-reduce with a gloo connection error)."""
+    script = tmp_path / 'ddp_nan.py'
+    script.write_text(DDP_NAN.format(tests=str(ROOT / 'tests'), work=str(tmp_path / 'w')))
+    result = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                             '--nproc_per_node=2', str(script)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    stopped = result.stdout.count('stopped: Training stopped at iteration 2')
+    assert stopped == 2, result.stderr[-2000:]
+    assert not (tmp_path / 'w' / 'iter_2.pth').exists()

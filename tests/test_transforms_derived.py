@@ -92,7 +92,8 @@ def test_depth_intervals_uniform_and_log():
 def test_normalized_log_depth_is_multidepth_eq2_with_nan_for_invalid():
     assert TARGET_SPECS['depth_nlog'].kind == 'scalar'
     depth = torch.tensor([[[2.0, 125.0, 1.0, 1 + math.e, 0.0]]])
-    out = TRANSFORMS.build(dict(type='DepthToNormalizedLog'))(dict(img=image(1, 5), depth=depth))
+    nlog = dict(type='DepthToNormalizedLog', d_min=2.0, d_max=125.0)
+    out = TRANSFORMS.build(nlog)(dict(img=image(1, 5), depth=depth))
     value = out['depth_nlog'][0, 0]
     assert value[:3].tolist() == pytest.approx([0.0, 1.0, 0.0])
     assert float(value[3]) == pytest.approx(1 / math.log(124))
@@ -123,7 +124,7 @@ def test_contrast_scales_about_the_mean_and_brightness_shifts(monkeypatch):
 
 def test_depth_derived_targets_block_a_later_rescale():
     sample = dict(img=image(), depth=torch.ones(1, 6, 8))
-    nlog = TRANSFORMS.build(dict(type='DepthToNormalizedLog'))(sample)
+    nlog = TRANSFORMS.build(dict(type='DepthToNormalizedLog', d_min=2.0, d_max=125.0))(sample)
     with pytest.raises(ValueError, match=r"\['depth_nlog'\] would no longer match"):
         TRANSFORMS.build(dict(type='RandomScaleCrop'))(nlog)
 

@@ -82,7 +82,8 @@ ALL = [dict(type='RandomHorizontalFlip', prob=1.0), dict(type='RandomScaleCrop')
        dict(type='RandomCrop', size=(2, 3)), dict(type='ColorJitter'),
        dict(type='RandomContrast'), dict(type='RandomBrightness'),
        dict(type='DepthToIntervals', num_bins=4, d_min=1, d_max=10),
-       dict(type='DepthToNormals'), dict(type='SegToContours'), dict(type='DepthToNormalizedLog')]
+       dict(type='DepthToNormals'), dict(type='SegToContours'),
+       dict(type='DepthToNormalizedLog', d_min=2.0, d_max=125.0)]
 
 
 @pytest.mark.parametrize('cfg', ALL, ids=lambda c: c['type'])

@@ -9,12 +9,17 @@
     python tools/benchmark.py combiners CONFIG [--combiners FixedWeighting PCGrad ... --rounds 3]
         train-step time and peak memory of each loss combiner on the config's model and one
         batch, measured in interleaved rounds, as ratios to the first combiner.
+    python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
+        peak memory of the attention loss (CI-Net Eq. 4, forward + backward) against the
+        number of pixels N, computed whole (N×N) and in row blocks: O(N²) against O(N).
 
 Results are printed and, with ``--out FILE``, saved as JSON.
 """
 import argparse
 import ast
 import json
+import multiprocessing
+import os
 import resource
 import time
 
@@ -179,6 +184,55 @@ def bench_combiners(args) -> dict:
                                     peak_extra_mib=memory[name],
                                     memory_ratio=memory[name] / memory[first] if memory[first] else None)
                          for name in runs})
+def attention_point(n: int, chunk, batch: int, channels: int, device: str) -> float:
+    """MiB the attention loss's forward and backward need beyond their inputs. On the CPU
+    this runs in a fresh process whose allocations above 64 KiB are mapped and unmapped
+    one by one (MALLOC_MMAP_THRESHOLD_), so that its peak resident size is the peak in use."""
+    torch.manual_seed(0)
+    query = torch.randn(batch, n, channels, device=device, requires_grad=True)
+    key = torch.randn(batch, n, channels, device=device, requires_grad=True)
+    labels = torch.randint(0, 10, (batch, n), device=device)
+    loss = MODELS.build(dict(type='AttentionLoss', chunk_size=chunk))
+    if device == 'cuda':
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+    else:
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    loss(query, key, labels).backward()
+    if device == 'cuda':
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - base) / 2 ** 20
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base) / 2 ** 20
+
+
+def _attention_child(queue, *args) -> None:
+    queue.put(attention_point(*args))
+
+
+def bench_attention(args) -> dict:
+    rows = []
+    context = multiprocessing.get_context('spawn')
+    os.environ['MALLOC_MMAP_THRESHOLD_'] = '65536'  # read by each spawned child's malloc
+    for n in args.sizes:
+        row = dict(n=n)
+        for name, chunk in (('direct', None), ('chunked', args.chunk)):
+            if name == 'direct' and args.max_direct and n > args.max_direct:
+                continue
+            point = (n, chunk, args.batch, args.channels, args.device)
+            if args.device == 'cuda':
+                row[f'{name}_mib'] = attention_point(*point)
+            else:
+                queue = context.Queue()
+                child = context.Process(target=_attention_child, args=(queue, *point))
+                child.start()
+                row[f'{name}_mib'] = queue.get()
+                child.join()
+        rows.append(row)
+        print('  '.join(f'{k}={v:.1f}' if isinstance(v, float) else f'{k}={v}'
+                        for k, v in row.items()))
+    return dict(benchmark='attention', device=args.device, batch=args.batch, channels=args.channels,
+                chunk=args.chunk, rows=rows)
 
 
 def parse_args():
@@ -209,13 +263,21 @@ def parse_args():
     combiners.add_argument('--iters', type=int, default=3)
     combiners.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     combiners.add_argument('--batch-size', type=int)
+    attention = sub.add_parser('attention', help='attention-loss peak memory against N')
+    attention.add_argument('--sizes', type=int, nargs='+', default=[1024, 2048, 4096])
+    attention.add_argument('--chunk', type=int, default=256, help='rows per block')
+    attention.add_argument('--batch', type=int, default=2)
+    attention.add_argument('--channels', type=int, default=64, help='channels of Q and K')
+    attention.add_argument('--max-direct', type=int, default=0,
+                           help='skip the direct loss above this N (0: never)')
+    attention.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     result = {'synthrooms': bench_synthrooms, 'data': bench_data, 'train': bench_train,
-              'combiners': bench_combiners}[args.command](args)
+              'combiners': bench_combiners, 'attention': bench_attention}[args.command](args)
     print(json.dumps(result, indent=2))
     if args.out:
         with open(args.out, 'w') as f:

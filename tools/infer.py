@@ -3,7 +3,9 @@
 Writes, per image, colourised PNGs of every prediction (depth, segmentation, normals,
 contours) and, with ``--save-npy``, the raw arrays (depth in metres, labels, unit normals)
 to ``--out-dir``. Images are resized to ``--size H W`` (default: the size the model was
-trained at, read from the config's test dataset) and predictions are resized back.
+trained at, read from the config's test dataset) and predictions are resized back. Colours
+(palette, depth range) come from the dataset meta stored in the checkpoint, so no dataset
+is needed.
 """
 import argparse
 from pathlib import Path
@@ -62,15 +64,13 @@ def main():
     cfg = Config.fromfile(args.config)
     DefaultScope.get_instance('infer', scope_name=cfg.get('default_scope', 'mtl'))
     model = MODELS.build(cfg.model)
-    load_weights(model, load_checkpoint(args.checkpoint, map_location='cpu'), args.checkpoint,
-                 strict=not args.non_strict)
+    checkpoint = load_checkpoint(args.checkpoint, map_location='cpu')
+    load_weights(model, checkpoint, args.checkpoint, strict=not args.non_strict)
+    dataset_meta = (checkpoint.get('meta') or {}).get('dataset_meta') or cfg.get('metainfo')
     model.to(args.device).eval()
     size, out_dir = input_size(cfg, args.size), Path(args.out_dir)
     images = {path: load_image(path, size) for path in map(Path, args.images)}  # all read first
     out_dir.mkdir(parents=True, exist_ok=True)
-    heads = {task: task_cfg.get('head', {}) for task, task_cfg in cfg.model.tasks.items()}
-    num_classes = heads.get('seg', {}).get('num_classes', 0)
-    max_depth = heads.get('depth', {}).get('max_depth', 10.0)
     for path, (img, original) in images.items():
         data = model.data_preprocessor({'img': img, 'meta': [{'sample_id': path.stem}]})
         with torch.no_grad():
@@ -78,7 +78,7 @@ def main():
         for task, output in outputs.items():
             head = model.heads[task]
             prediction = head.predict(head.resize(output, original))[0].cpu().numpy()
-            Image.fromarray(render_map(task, prediction, num_classes, max_depth)).save(
+            Image.fromarray(render_map(task, prediction, dataset_meta)).save(
                 out_dir / f'{path.stem}_{task}.png')
             if args.save_npy:
                 np.save(out_dir / f'{path.stem}_{task}.npy', prediction)

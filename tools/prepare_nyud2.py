@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional

@@ -40,9 +40,8 @@ def main():
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=args.tta == 'flip')
     tta = 'flip' if (cfg.model.get('test_cfg') or {}).get('flip') else 'none'
     if args.show_dir:
-        head = cfg.model.tasks.get('seg', {}).get('head', {})
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(
-            type='ShowResultsHook', out_dir=args.show_dir, num_classes=head.get('num_classes', 0))]
+            type='ShowResultsHook', out_dir=args.show_dir)]
     runner = build_runner(cfg)
     metrics = runner.test()
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')

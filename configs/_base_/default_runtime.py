@@ -6,14 +6,20 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
+# Hooks every config gets, listed once. They are named (default_hooks merge by name, where
+# custom_hooks lists would be restated by each config that adds a hook): the checks fail
+# before the first iteration when a loss needs a target the dataset lacks or when a head,
+# loss or metric disagrees with the dataset's metainfo; partial supervision gates the
+# cross-task paths of modules that declare it (a no-op for the others).
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='MTLCheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-
-custom_hooks = [dict(type='TargetCheckHook')]
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    target_check=dict(type='TargetCheckHook'),
+    dataset_meta_check=dict(type='DatasetMetaCheckHook'),
+    partial_supervision=dict(type='PartialSupervisionHook'))
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')

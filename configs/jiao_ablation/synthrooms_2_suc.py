@@ -1,8 +1,6 @@
 # Table 1 row "+SUC" on SynthRooms: depth only, semi-dense up-skip connections, berHu loss.
 _base_ = ['./_synthrooms_ladder.py']
 model = dict(
-    tasks=dict(_delete_=True, depth={{_base_.depth_task}}),
-    interactions=dict(_delete_=True),
+    tasks=dict(_delete_=True, depth={{_base_.model.tasks.depth}}), interactions=dict(_delete_=True),
     losses={'_delete_': True, 'depth.berhu': {{_base_.berhu_loss}}})
-val_evaluator = {{_base_.depth_only_evaluator}}
-test_evaluator = val_evaluator
+val_evaluator = test_evaluator = [{{_base_.depth_evaluator}}]

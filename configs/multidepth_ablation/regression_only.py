@@ -2,13 +2,7 @@
 # the sparse MSE in normalised log space (no classification branch, no task weighting).
 _base_ = ['../multidepth_kitti.py']
 
-train_pipeline = [
-    dict(type='RandomCrop', size=({{_base_.crop_size}}, {{_base_.crop_size}})),
-    dict(type='RandomHorizontalFlip', prob=0.5),
-    {{_base_.nlog_target}},
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-
+train_dataloader = dict(dataset=dict(pipeline={{_base_.regression_pipeline}}))
 model = dict(
     tasks=dict(_delete_=True, depth={{_base_.model.tasks.depth}}),
     losses={'_delete_': True, 'depth.mse': dict(type='MaskedL2Loss')},

@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 PathLike = Union[str, Path]
 SIXTEEN_BIT = ('I;16', 'I;16B', 'I;16L', 'I')
+NPY_MAGIC = b'\x93NUMPY'
 
 
 def open_image(path: PathLike, what: str) -> Image.Image:
@@ -92,6 +93,13 @@ def load_npy(path: PathLike, what: str = 'Array') -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'{what} file "{path}" does not exist.')
+    with open(path, 'rb') as f:
+        magic = f.read(6)
+    if magic[:2] == b'PK':
+        raise ValueError(f'{what} file "{path}" is an .npz archive, not a single .npy array.')
+    if magic != NPY_MAGIC:
+        raise ValueError(f'{what} file "{path}" is not a valid .npy file (it starts with '
+                         f'{magic!r}, not the NumPy header): write it with np.save.')
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as error:
@@ -99,9 +107,7 @@ def load_npy(path: PathLike, what: str = 'Array') -> np.ndarray:
             raise ValueError(f'{what} file "{path}" holds pickled Python objects (an object '
                              f'array), which mtl never unpickles. Save it as a numeric array: '
                              f'np.save(path, np.asarray(values, dtype=np.float32)).') from None
-        raise ValueError(f'{what} file "{path}" is not a valid .npy file ({error}).') from None
+        raise ValueError(f'{what} file "{path}" is damaged or truncated ({error}).') from None
     except (EOFError, OSError) as error:
         raise ValueError(f'{what} file "{path}" is damaged or truncated ({error}).') from None
-    if not isinstance(array, np.ndarray):
-        raise ValueError(f'{what} file "{path}" is an .npz archive, not a single .npy array.')
     return array

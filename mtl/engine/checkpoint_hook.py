@@ -1,6 +1,6 @@
 """``MTLCheckpointHook``: mmengine's ``CheckpointHook``, made safe against interruptions.
 
-No paper; engineering. Two changes, everything else (arguments included) is mmengine's:
+No paper; engineering. Three changes, everything else (arguments included) is mmengine's:
 
 - ``max_keep_ckpts``: mmengine deletes the oldest checkpoint *before* writing the new one,
   so a kill during that save (or a crash in it) can leave no checkpoint at all, with
@@ -8,19 +8,34 @@ No paper; engineering. Two changes, everything else (arguments included) is mmen
   one stands under its final name (the save itself is atomic, see ``MTLRunner``).
 - ``last_checkpoint`` holds the file name relative to the work dir (written atomically), so
   a copied or moved work dir resumes from its own checkpoints.
+- Extra keyword arguments, which mmengine passes on to ``Runner.save_checkpoint`` at every
+  save, are checked when the hook is built: a misspelled key (``intervall=``) fails before
+  training instead of crashing the first save.
 """
 import os.path as osp
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
+from mmengine.runner import Runner
 
 from mtl.engine.runner import write_latest_checkpoint
+from mtl.engine.startup_checks import check_keys, named_parameters
 from mtl.registry import HOOKS
+
+# Runner.save_checkpoint arguments the hook fills itself
+SET_BY_THE_HOOK = {'out_dir', 'filename', 'meta', 'by_epoch', 'save_optimizer',
+                   'save_param_scheduler', 'file_client_args', 'backend_args'}
 
 
 @HOOKS.register_module()
 class MTLCheckpointHook(CheckpointHook):
     """Takes exactly ``CheckpointHook``'s arguments."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        passed_on = named_parameters(Runner.save_checkpoint)[0] - SET_BY_THE_HOOK
+        check_keys(self.args, passed_on | named_parameters(CheckpointHook.__init__)[0],
+                   'default_hooks.checkpoint')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         keep, dropped = self.max_keep_ckpts, None

@@ -6,8 +6,10 @@ train on, save NaN checkpoints and let ``max_keep_ckpts`` delete the finite ones
 
 ``NonFiniteLossHook`` guards the optimizer wrapper's ``update_params``: the total loss is
 checked with one ``isfinite`` per step (a single device sync, on the sum that mmengine
-back-propagates; each logged loss is only inspected once the total is bad). A bad step is
-never applied to the weights. Then, before any checkpoint hook runs, the run stops with
+back-propagates; each logged loss is only inspected once the total is bad; under
+distributed training the flag is all-reduced, so that every rank skips or stops together
+with this message, instead of the others failing in the gradient all-reduce). A bad step
+is never applied to the weights. Then, before any checkpoint hook runs, the run stops with
 the iteration, the names of the non-finite losses and the batch's sample ids, so nothing
 non-finite is saved and no finite checkpoint is deleted for it; or, with
 ``max_skipped_steps=N``, the step is skipped with a warning, at most N times in a run.
@@ -17,6 +19,7 @@ import math
 from typing import List, Optional
 
 import torch
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 
 from mtl.registry import HOOKS
@@ -65,7 +68,10 @@ class NonFiniteLossHook(Hook):
         update_params = wrapper.update_params
 
         def guarded_update_params(loss, *args, **kwargs):
-            self.bad_step = not bool(torch.isfinite(loss.detach()).all())
+            bad = (~torch.isfinite(loss.detach())).any().float().reshape(1)
+            if get_world_size() > 1:  # every rank skips or stops together
+                all_reduce(bad, op='max')
+            self.bad_step = bool(bad.item())
             return None if self.bad_step else update_params(loss, *args, **kwargs)
 
         wrapper.update_params = guarded_update_params

@@ -2,7 +2,8 @@
 
 No paper; engineering. :func:`check_config` runs before the runner builds anything:
 unknown keys in hook, optimizer, optimizer-wrapper and dataloader configs (checked against
-the constructor's signature, with the closest valid names), ``max_iters``/``max_epochs``
+the constructor's signature, with the closest valid names; a hook taking ``**kwargs`` is
+built once to check them itself, as ``MTLCheckpointHook`` does), ``max_iters``/``max_epochs``
 of 0 and a learning rate of 0. :func:`check_train_data` runs once the training dataloader
 exists: an empty training split, or one with fewer samples than a batch with
 ``drop_last``, would make mmengine's infinite sampler spin forever.
@@ -20,13 +21,6 @@ from mtl.registry import HOOKS, OPTIM_WRAPPERS, OPTIMIZERS
 # keys mmengine's Runner.build_dataloader takes itself before calling DataLoader(**rest)
 DATALOADER_OWN_KEYS = {'dataset', 'sampler', 'batch_sampler', 'collate_fn', 'worker_init_fn',
                        'num_batch_per_epoch', 'disable_subprocess_warning'}
-# where a class's **kwargs go, when that is known: CheckpointHook passes them on to
-# Runner.save_checkpoint at every save
-KWARGS_DESTINATION = {'CheckpointHook': ('save_checkpoint', {'out_dir', 'filename', 'meta',
-                                                             'by_epoch', 'save_optimizer',
-                                                             'save_param_scheduler'})}
-
-
 def named_parameters(function: Callable) -> Tuple[set, bool]:
     """Keyword names ``function`` declares, and whether it also takes ``**kwargs``."""
     parameters = inspect.signature(function).parameters.values()
@@ -35,14 +29,8 @@ def named_parameters(function: Callable) -> Tuple[set, bool]:
 
 
 def class_keys(cls: type) -> Optional[set]:
-    """Keys a config of ``cls`` may hold; None when unknown (``**kwargs`` going anywhere)."""
+    """Keys a config of ``cls`` may hold; None when it takes ``**kwargs``."""
     keys, open_ended = named_parameters(cls.__init__)
-    destination = next((KWARGS_DESTINATION[base.__name__] for base in cls.__mro__
-                        if base.__name__ in KWARGS_DESTINATION), None)
-    if open_ended and destination is not None:
-        from mmengine.runner import Runner
-        method, taken = destination
-        return keys | named_parameters(getattr(Runner, method))[0] - taken
     return None if open_ended else keys
 
 
@@ -53,15 +41,23 @@ def check_keys(given: Iterable[str], valid: Optional[set], where: str, ignore=()
         close = difflib.get_close_matches(key, sorted(valid), n=3)
         hint = f'did you mean {close}?' if close else f'valid keys: {sorted(valid)}'
         raise KeyError(f'{where}.{key} is not an argument of its class: {hint} (misspelled keys '
-                       f'would otherwise fail only later, e.g. at the first checkpoint save).')
+                       f'would otherwise fail only later, or be ignored).')
 
 
-def check_component(cfg: Optional[dict], registry, where: str, ignore=()) -> None:
+def check_component(cfg: Optional[dict], registry, where: str, ignore=(),
+                    build_open_ended: bool = False) -> None:
+    """Check ``cfg``'s keys against its class; a class taking ``**kwargs`` is, with
+    ``build_open_ended``, built once so that it can check its extra arguments itself."""
     if not isinstance(cfg, dict) or not isinstance(cfg.get('type'), str):
         return
     cls = registry.get(cfg['type'])
-    if cls is not None and inspect.isclass(cls):
-        check_keys(cfg, class_keys(cls), where, ignore)
+    if cls is None or not inspect.isclass(cls):
+        return
+    keys = class_keys(cls)
+    if keys is not None:
+        check_keys(cfg, keys, where, ignore)
+    elif build_open_ended:
+        cls(**{k: v for k, v in cfg.items() if k not in ('type', *ignore)})
 
 
 def check_schedule(cfg: Config) -> None:
@@ -82,9 +78,10 @@ def check_config(cfg: Config) -> None:
     """See the module docstring; raises KeyError/ValueError naming the config key."""
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mtl')):
         for name, hook in (cfg.get('default_hooks') or {}).items():
-            check_component(hook, HOOKS, f'default_hooks.{name}')
+            check_component(hook, HOOKS, f'default_hooks.{name}', build_open_ended=True)
         for index, hook in enumerate(cfg.get('custom_hooks') or []):
-            check_component(hook, HOOKS, f'custom_hooks[{index}]', ignore={'priority'})
+            check_component(hook, HOOKS, f'custom_hooks[{index}]', ignore={'priority'},
+                            build_open_ended=True)
         wrapper = cfg.get('optim_wrapper') or {}
         check_component(wrapper, OPTIM_WRAPPERS, 'optim_wrapper',
                         ignore={'optimizer', 'paramwise_cfg', 'constructor'})

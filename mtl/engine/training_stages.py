@@ -28,6 +28,8 @@ A stage's keys:
   multiplies it.
 - ``step`` / ``gamma`` (default none / 0.1): lr × gamma every ``step`` epochs or
   iterations, counted from the start of the stage.
+- ``power`` (default none): polynomial decay within the stage, lr × (1 − t / length)^power
+  at epoch / iteration t of the stage; combines with ``step``.
 - ``loss_weights``: ``{loss name: weight}`` for the stage, handed to the model's combiner
   (``Combiner.set_stage_weights``, e.g. ``FixedWeighting``); other losses keep their
   configured weights. A combiner that cannot honour them (one that learns its weights)
@@ -64,8 +66,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mtl.models.base import Combiner, ContractError, Switchable, TaskModel
 from mtl.registry import HOOKS
 
-STAGE_KEYS = {'name', 'length', 'frozen', 'lr', 'step', 'gamma', 'loss_weights', 'modes',
-              'reset_optimizer'}
+STAGE_KEYS = {'name', 'length', 'frozen', 'lr', 'step', 'gamma', 'power', 'loss_weights',
+              'modes', 'reset_optimizer'}
 
 
 def matches(name: str, prefix: str) -> bool:
@@ -92,7 +94,7 @@ class Stage:
 
     def __init__(self, index: int, name: Optional[str] = None, length: int = 0,
                  frozen: Sequence[str] = (), lr: Optional[Dict[str, float]] = None,
-                 step: Optional[int] = None, gamma: float = 0.1,
+                 step: Optional[int] = None, gamma: float = 0.1, power: Optional[float] = None,
                  loss_weights: Optional[Dict[str, float]] = None,
                  modes: Optional[Dict[str, Dict[str, str]]] = None, reset_optimizer: bool = False):
         key = f'stages[{index}]'
@@ -104,11 +106,22 @@ class Stage:
                              f"{{'backbone': 1e-4, '': 1e-2}}")
         if step is not None and step < 1:
             raise ValueError(f'{key}.step must be positive, got {step}')
+        if power is not None and power <= 0:
+            raise ValueError(f'{key}.power must be positive (polynomial decay), got {power}')
         self.name = name or f'stage{index + 1}'
         self.length, self.frozen, self.lr = int(length), tuple(frozen), dict(lr)
-        self.step, self.gamma = step, gamma
+        self.step, self.gamma, self.power = step, gamma, power
         self.loss_weights, self.reset_optimizer = dict(loss_weights or {}), reset_optimizer
         self.modes = check_modes(key, modes or {})
+
+    def schedule(self, offset: int) -> Tuple[Tuple[int, int], float]:
+        """``(key, factor)`` at epoch / iteration ``offset`` of the stage: the lr factor of
+        the step and polynomial decays, and a key that changes whenever the factor does."""
+        steps = offset // self.step if self.step else 0
+        factor = self.gamma ** steps
+        if self.power is None:
+            return (steps, 0), factor
+        return (steps, offset), factor * (1 - offset / self.length) ** self.power
 
     def is_frozen(self, name: str) -> bool:
         return any(matches(name, prefix) for prefix in self.frozen)
@@ -144,7 +157,7 @@ class TrainingStagesHook(Hook):
                                  f'{sorted(STAGE_KEYS)}')
         self.stages = [Stage(i, **cfg) for i, cfg in enumerate(stages)]
         self.by_epoch, self.freeze_norm = by_epoch, freeze_norm
-        self._applied: Optional[Tuple[int, int]] = None
+        self._applied: Optional[Tuple[int, Tuple[int, int]]] = None
         self._trainable: Dict[str, bool] = {}
         self._combiner: Optional[Combiner] = None  # when a stage sets loss weights
         self._switched: Dict[str, Switchable] = {}  # module path -> module, for modes
@@ -249,12 +262,12 @@ class TrainingStagesHook(Hook):
         position = runner.epoch if self.by_epoch else runner.iter
         index, offset = self.locate(position)
         stage = self.stages[index]
-        decay = offset // stage.step if stage.step else 0
+        decay, factor = stage.schedule(offset)
         if self._applied is None or self._applied[0] != index:
             first_step = offset == 0 and (batch_idx == 0 or not self.by_epoch)
             self._enter(runner, index, first_step)
         if self._applied != (index, decay):
-            self._set_lrs(runner.optim_wrapper.optimizer, stage, decay)
+            self._set_lrs(runner.optim_wrapper.optimizer, stage, factor)
             self._applied = (index, decay)
         self._set_modes(stage)
         for norm in self._frozen_norms:
@@ -289,8 +302,7 @@ class TrainingStagesHook(Hook):
             value = stage.modes.get(path, {}).get(name, initial) if stage else initial
             self._switched[path].set_mode(name, value)
 
-    def _set_lrs(self, optimizer, stage: Stage, decay: int) -> None:
-        factor = stage.gamma ** decay
+    def _set_lrs(self, optimizer, stage: Stage, factor: float) -> None:
         for group in optimizer.param_groups:
             name = group['param_name']
             if self._trainable.get(name, True) and not stage.is_frozen(name):

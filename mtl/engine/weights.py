@@ -61,7 +61,8 @@ class Comparison:
     def describe(self) -> str:
         parts = []
         if self.reshaped:
-            shown = ', '.join(f'{k}: checkpoint {c}, model {m}' for k, c, m in self.reshaped[:SHOWN])
+            shown = ', '.join(f'{k}: checkpoint {c}, model {m}'
+                              for k, c, m in self.reshaped[:SHOWN])
             parts.append(f'{len(self.reshaped)} of different shape ({shown})')
         for label, keys in (('missing from the checkpoint', self.missing),
                             ('not in the model', self.unexpected)):

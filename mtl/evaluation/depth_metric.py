@@ -27,7 +27,9 @@ Two averaging conventions exist; they differ by about 10 % on the same predictio
   valid pixel of the set is pooled; ``silog`` then uses the set's pixel moments of e.
 
 Valid pixels: ``min_depth < gt < max_depth``, gt finite, inside ``crop`` (see
-``mtl/evaluation/_crops.py``). Predictions are clamped to ``[min_depth, max_depth]``
+``mtl/evaluation/_crops.py``). The range is the dataset's ``depth_range``: taken from the
+evaluated dataset's metainfo (``dataset_meta``) unless the config gives it, in which case
+it must agree (see ``mtl/evaluation/dataset_values.py``). Predictions are clamped to ``[min_depth, max_depth]``
 when ``clamp_pred`` (BTS / AdaBins evaluation); without it, a non-positive prediction at
 a valid pixel is an error since its logarithm is undefined.
 
@@ -38,9 +40,8 @@ import math
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.evaluator import BaseMetric
-
 from mtl.evaluation._crops import CropSpec, crop_fractions, crop_mask
+from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
 from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
@@ -79,32 +80,44 @@ def metrics_from_sums(sums: torch.Tensor) -> Dict[str, torch.Tensor]:
 
 
 @METRICS.register_module()
-class DepthMetric(ScoredMetric, BaseMetric):
+class DepthMetric(ScoredMetric, DatasetValuesMetric):
     """Depth errors and accuracies over a set, optionally per depth cap (see module doc)."""
 
     default_prefix = 'depth'
+    needed = ('min_depth', 'max_depth')
     higher_is_better = {**{k: False for k in ('abs_rel', 'sq_rel', 'sq_rel_kitti', 'rmse', 'rmse_log',
                                               'log10', 'silog', 'irmse')},
                         'delta1': True, 'delta2': True, 'delta3': True}
     primary_keys = ('rmse',)
 
-    def __init__(self, task: str = 'depth', gt_key: str = 'depth', min_depth: float = 1e-3,
-                 max_depth: float = 10.0, crop: CropSpec = None, per_image: bool = True,
+    def __init__(self, task: str = 'depth', gt_key: str = 'depth',
+                 min_depth: Optional[float] = None, max_depth: Optional[float] = None,
+                 crop: CropSpec = None, per_image: bool = True,
                  depth_caps: Sequence[float] = (), clamp_pred: bool = True,
                  prefix: Optional[str] = None, collect_device: str = 'cpu') -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        if not 0 <= min_depth < max_depth:
-            raise ValueError(f'DepthMetric needs 0 <= min_depth < max_depth; got '
-                             f'min_depth={min_depth}, max_depth={max_depth}.')
-        if any(cap <= min_depth for cap in depth_caps):
-            raise ValueError(f'Every depth cap must exceed min_depth={min_depth}; got '
-                             f'{tuple(depth_caps)}.')
+        super().__init__(dict(min_depth=min_depth, max_depth=max_depth),
+                         collect_device=collect_device, prefix=prefix)
         self.task, self.gt_key = task, gt_key
-        self.min_depth, self.max_depth = float(min_depth), float(max_depth)
         self.crop = crop_fractions(crop)
         self.per_image, self.clamp_pred = per_image, clamp_pred
         self.depth_caps = tuple(float(c) for c in depth_caps)
         self._name = f'DepthMetric(task={task!r}, gt_key={gt_key!r})'
+        self.min_depth = self.max_depth = None
+        self.use_dataset_values(self._configured)
+
+    def use_dataset_values(self, values: dict) -> None:
+        """Set ``min_depth`` / ``max_depth`` and check the range and the caps against them."""
+        low, high = values.get('min_depth', self.min_depth), values.get('max_depth', self.max_depth)
+        self.min_depth = None if low is None else float(low)
+        self.max_depth = None if high is None else float(high)
+        if low is None or high is None:
+            return
+        if not 0 <= self.min_depth < self.max_depth:
+            raise ValueError(f'DepthMetric needs 0 <= min_depth < max_depth; got '
+                             f'min_depth={self.min_depth}, max_depth={self.max_depth}.')
+        if any(cap <= self.min_depth for cap in self.depth_caps):
+            raise ValueError(f'Every depth cap must exceed min_depth={self.min_depth}; got '
+                             f'{self.depth_caps}.')
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Append, per sample, a ``(1 + len(depth_caps), len(_SUMS))`` tensor of sums.
@@ -112,6 +125,7 @@ class DepthMetric(ScoredMetric, BaseMetric):
         A sample without the target appends ``None`` (one entry per sample keeps
         mmengine's truncation of padded samples in distributed evaluation exact).
         """
+        self.check_dataset_values(self._name)
         for sample in data_samples:
             pair = fetch_pair(sample, self.task, self.gt_key, self._name)
             self.results.append(None if pair is None else self._image_sums(*pair))

@@ -7,7 +7,12 @@ Keys (Python floats, fractions in [0, 1]):
 - ``pixel_acc`` correctly labelled pixels / labelled pixels;
 - ``mean_acc`` the mean over classes of per-class recall (diagonal / gt pixels);
 - ``miou`` the mean over classes of IoU = TP / (TP + FP + FN);
-- ``iou/<name>`` per class, when ``class_names`` is given.
+- ``iou/<name>`` and ``acc/<name>`` per class, named by ``class_names`` (or the dataset's
+  ``classes``); the same per-class table is written to the log.
+
+``num_classes`` and ``class_names`` default to the evaluated dataset's metainfo
+(``dataset_meta``, stated once in the dataset's base config); a value the config gives
+must agree with it (see ``mtl/evaluation/dataset_values.py``).
 
 A class absent from both the ground truth and the prediction of the whole set has an
 undefined IoU: it is NaN and left out of ``miou`` (as in mmsegmentation; the MTL survey
@@ -19,26 +24,30 @@ out of ``mean_acc``, while its IoU is 0 (every predicted pixel of it is a false 
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
+from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
 from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
+from mtl.structures import IGNORE_INDEX
 
 
 @METRICS.register_module()
-class SegMetric(ScoredMetric, BaseMetric):
+class SegMetric(ScoredMetric, DatasetValuesMetric):
     """Pixel accuracy, mean accuracy and mIoU (see module doc)."""
 
     default_prefix = 'seg'
+    needed = ('num_classes',)
     higher_is_better = {'pixel_acc': True, 'mean_acc': True, 'miou': True, 'iou': True}
     primary_keys = ('miou',)
 
-    def __init__(self, num_classes: int, task: str = 'seg', gt_key: str = 'seg',
-                 ignore_index: int = 255, class_names: Optional[Sequence[str]] = None,
+    def __init__(self, num_classes: Optional[int] = None, task: str = 'seg', gt_key: str = 'seg',
+                 ignore_index: int = IGNORE_INDEX, class_names: Optional[Sequence[str]] = None,
                  prefix: Optional[str] = None, collect_device: str = 'cpu') -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        if num_classes < 1:
+        super().__init__(dict(num_classes=num_classes), collect_device=collect_device,
+                         prefix=prefix)
+        if num_classes is not None and num_classes < 1:
             raise ValueError(f'SegMetric needs num_classes >= 1; got {num_classes}.')
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(f'SegMetric got {len(class_names)} class_names for '
@@ -48,11 +57,19 @@ class SegMetric(ScoredMetric, BaseMetric):
         self.class_names = tuple(class_names) if class_names is not None else None
         self._name = f'SegMetric(task={task!r}, gt_key={gt_key!r})'
 
+    def use_dataset_values(self, values: dict) -> None:
+        """The class count, and the class names, from the dataset's metainfo."""
+        self.num_classes = values.get('num_classes', self.num_classes)
+        classes = tuple((self.dataset_meta or {}).get('classes', ()))
+        if self.class_names is None and classes and len(classes) == self.num_classes:
+            self.class_names = classes
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         """Append, per sample, ``(flat cell indices, counts)`` of its confusion matrix.
 
         A sample without the target appends ``None`` (one entry per sample).
         """
+        self.check_dataset_values(self._name)
         for sample in data_samples:
             pair = fetch_pair(sample, self.task, self.gt_key, self._name)
             self.results.append(None if pair is None else self._sparse_confusion(*pair))
@@ -107,4 +124,14 @@ class SegMetric(ScoredMetric, BaseMetric):
                    'miou': float(iou.nanmean())}
         if self.class_names is not None:
             metrics.update({f'iou/{name}': float(v) for name, v in zip(self.class_names, iou)})
+            metrics.update({f'acc/{name}': float(v) for name, v in zip(self.class_names, acc)})
+            print_log(self.class_table(iou, acc), logger='current')
         return metrics
+
+    def class_table(self, iou: torch.Tensor, acc: torch.Tensor) -> str:
+        """Per-class IoU and accuracy (recall) in percent, one row per class name."""
+        width = max(len('class'), *(len(name) for name in self.class_names))
+        rows = [f'{self._name} per class:', f'{"class":<{width}}    IoU    Acc']
+        rows += [f'{name:<{width}} {100 * float(i):6.2f} {100 * float(a):6.2f}'
+                 for name, i, a in zip(self.class_names, iou, acc)]
+        return '\n'.join(rows)

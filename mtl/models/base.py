@@ -19,10 +19,16 @@ probing for an attribute that happens to have the right name:
   (``PartialSupervisionHook``).
 - :class:`Switchable` ``modes`` / ``set_mode()``: behaviours a training stage switches
   (``TrainingStagesHook`` key ``modes``).
+- :class:`UsesLabelCounts` ``label_counts_key()`` / ``set_label_counts()``: the training
+  set's pixel count per class (``LabelCountsHook``).
 - ``lr_mult`` (:func:`lr_multiplier`): a module's learning-rate multiplier
   (``MTLOptimWrapperConstructor``).
-- :class:`TaskModel` ``task_targets()``, ``required_targets()``, ``combiner`` and
-  ``modules_implementing()``: what the model offers the hooks.
+- :class:`TaskModel` ``task_targets()``, ``required_targets()``, ``dataset_values()``,
+  ``combiner`` and ``modules_implementing()``: what the model offers the hooks.
+- :class:`Head` / :class:`Loss` ``dataset_values()``: the dataset values (a class count,
+  a depth range; keys ``mtl.structures.DATASET_VALUE_KEYS``) a component was built for,
+  which ``DatasetMetaCheckHook`` holds to the dataset's ``metainfo`` before the first
+  iteration.
 
 Hooks find the modules of a contract with ``isinstance``, so a method that merely
 shares a name (a combiner's own ``weights()``) is never mistaken for the contract.
@@ -31,7 +37,7 @@ attribute is read by :func:`auxiliary_loss_names`, a class with a ``set_task_pre
 method counts as :class:`TaskGated`, and ``lr_mult`` is read from any module.
 """
 import abc
-from typing import ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -161,6 +167,21 @@ class Switchable:
         return self._mode_values.get(name, self.modes[name][0])
 
 
+class UsesLabelCounts(abc.ABC):
+    """Contract of a module that needs the training set's pixel count per class of one
+    label target (e.g. class weights from frequencies). ``LabelCountsHook`` counts the
+    training set once before training (cached) and calls :meth:`set_label_counts`."""
+
+    @abc.abstractmethod
+    def label_counts_key(self) -> Optional[str]:
+        """The batch key of the labels to count, or ``None`` when this instance needs no
+        counts."""
+
+    @abc.abstractmethod
+    def set_label_counts(self, counts: torch.Tensor) -> None:
+        """``counts[c]``: the number of labelled training pixels of class ``c``."""
+
+
 class Branch(nn.Module):
     """One task's decoder: an ordered list of stages.
 
@@ -219,6 +240,11 @@ class Head(nn.Module):
         """Average an output with the output for the mirrored input."""
         return (output + self.unflip(flipped_output)) / 2
 
+    def dataset_values(self) -> Dict[str, Any]:
+        """The dataset values this head was built for, keyed by
+        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. ``{'num_classes': 40}``); none by default."""
+        return {}
+
 
 class Interaction(AuxiliaryLosses, nn.Module):
     """A cross-task plugin at a stage boundary: ``{task: feature} -> {task: feature}``.
@@ -256,6 +282,12 @@ class Loss(nn.Module):
     arguments (see :mod:`mtl.models.named_tensors`).
     """
     task_type: str = 'regression'
+
+    def dataset_values(self) -> Dict[str, Any]:
+        """The dataset values this loss was built for, keyed by
+        ``mtl.structures.DATASET_VALUE_KEYS`` (e.g. the depth-aware loss's ``max_depth``);
+        none by default."""
+        return {}
 
 
 class Combiner(nn.Module):
@@ -340,6 +372,11 @@ class TaskModel:
         """The parameters every task's loss reaches (what a :class:`GradientCombiner`
         balances)."""
         raise NotImplementedError
+
+    def dataset_values(self) -> Dict[str, Dict[str, Any]]:
+        """``{config key: {value key: value}}``: the dataset values (class count, depth
+        range) that the model's components were built with; none by default."""
+        return {}
 
     def modules_implementing(self, contract: type) -> List[Tuple[str, nn.Module]]:
         """``(name, module)`` for every sub-module (``named_modules()``) that is an

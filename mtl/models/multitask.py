@@ -40,13 +40,13 @@ or ``<interaction name>.<key>`` and must be declared
 (``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from mtl.models.base import GradientCombiner, TaskModel, auxiliary_loss_names
+from mtl.models.base import GradientCombiner, Head, Loss, TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.models.gradients import combined_gradient_term
 from mtl.models.named_tensors import KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
@@ -224,7 +224,8 @@ class MultiTaskModel(BaseModel, TaskModel):
             if target not in TARGET_SPECS:
                 raise ConfigError(f'{key}.target "{target}" is not a known target {sorted(TARGET_SPECS)}; '
                                   f'declare it with mtl.structures.register_target()')
-            self.losses[module_key(name)] = build_component(cfg, key, input_channels=self.channels_of(extra))
+            self.losses[module_key(name)] = build_component(
+                cfg, key, input_channels=self.channels_of(extra), target_key=target)
             check_accepts(self.losses[module_key(name)].forward, extra, 3, f'{key}.extra')
             self.loss_specs[name] = LossSpec(name, pred, target, extra)
 
@@ -248,6 +249,20 @@ class MultiTaskModel(BaseModel, TaskModel):
 
     def loss_types(self) -> Dict[str, str]:
         return {name: self.losses[module_key(name)].task_type for name in self.loss_specs}
+
+    def dataset_values(self) -> Dict[str, dict]:
+        """``{config key: {value key: value}}``: the dataset values (class count, depth
+        range, keys ``mtl.structures.DATASET_VALUE_KEYS``) that heads and losses were
+        built with, for ``DatasetMetaCheckHook`` to compare with the dataset's metainfo."""
+        found = {}
+        for output, head in self.heads.items():
+            if isinstance(head, Head) and head.dataset_values():
+                found[f'model.tasks.{output.split("@")[0]}.head'] = head.dataset_values()
+        for name in self.loss_specs:
+            loss = self.losses[module_key(name)]
+            if isinstance(loss, Loss) and loss.dataset_values():
+                found[f'model.losses["{name}"]'] = loss.dataset_values()
+        return found
 
     def required_targets(self) -> Dict[str, str]:
         """``{loss name: target key}``: what the dataset must provide."""

@@ -4,6 +4,8 @@ from typing import Optional, Sequence
 import numpy as np
 from matplotlib import colormaps
 
+from mtl.structures import IGNORE_INDEX
+
 
 def colorize_depth(depth: np.ndarray, max_depth: Optional[float] = None,
                    cmap: str = 'magma_r') -> np.ndarray:
@@ -47,14 +49,22 @@ def colorize_probability(prob: np.ndarray) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=-1)
 
 
-def render_map(key: str, value: np.ndarray, num_classes: int, max_depth: float):
-    """RGB array for a prediction or target, chosen by its shape and dtype; None if unknown."""
+def render_map(key: str, value: np.ndarray, dataset_meta: Optional[dict] = None) -> np.ndarray:
+    """RGB array for a prediction or target, chosen by its shape and dtype, coloured with
+    ``dataset_meta``'s palette and the top of its ``depth_range`` where it has them (a
+    dataset without them gets a generated palette and a per-image depth scale)."""
+    meta = dataset_meta or {}
     value = np.asarray(value)
     if value.ndim == 3 and value.shape[0] == 3:
         return colorize_normals(value)
     value = value.squeeze(0) if value.ndim == 3 else value
     if np.issubdtype(value.dtype, np.integer) and key != 'contours':
-        return colorize_seg(value, max(num_classes, int(value[value != 255].max(initial=0)) + 1))
+        palette = meta.get('palette') or None
+        labels = int(value[value != IGNORE_INDEX].max(initial=0)) + 1
+        if palette is not None and labels > len(palette):
+            palette = None  # labels the dataset does not name
+        return colorize_seg(value, len(palette) if palette else labels, palette=palette)
     if key.startswith('contours'):
         return colorize_probability(value.astype(np.float32))
-    return colorize_depth(value, max_depth)
+    depth_range = meta.get('depth_range')
+    return colorize_depth(value, depth_range[1] if depth_range else None)

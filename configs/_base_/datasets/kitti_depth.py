@@ -7,8 +7,12 @@
 dataset_type = 'KITTIDepthDataset'
 data_root = 'data/kitti/'
 crop_size = 256  # MultiDepth: 128 or 256 px square patches
-min_depth = 1e-3
-max_depth = 80.0
+
+# The dataset's values, stated once: they reach the dataset's metainfo (and from there the
+# metrics, the visualisation and every checkpoint's meta); model configs refer to them as
+# {{_base_.min_depth}}, {{_base_.max_depth}}. KITTI has no semantic classes.
+min_depth, max_depth = 1e-3, 80.0  # metres: the benchmark's evaluated range
+metainfo = dict(classes=(), palette=(), depth_range=(min_depth, max_depth), ignore_index=255)
 
 train_pipeline = [
     dict(type='RandomCrop', size=(crop_size, crop_size)),
@@ -16,22 +20,14 @@ train_pipeline = [
 ]
 test_pipeline = []  # full frames; sizes differ between recording days, hence batch size 1
 
+split_dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo)
+split_loader = dict(persistent_workers=True, collate_fn=dict(type='mtl_collate'))
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train',
-                 min_depth=min_depth, max_depth=max_depth, pipeline=train_pipeline))
+    split_loader, batch_size=4, num_workers=4, sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(split_dataset, split='train', pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, split='val_selection',
-                 min_depth=min_depth, max_depth=max_depth, pipeline=test_pipeline))
+    split_loader, batch_size=1, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split_dataset, split='val_selection', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 val_evaluator = dict(type='DepthMetric', crop=None, max_depth=max_depth)

@@ -9,13 +9,29 @@
 # fast (the dataset picks the prepared layout up by itself).
 dataset_type = 'NYUDv2Dataset'
 data_root = 'data/nyud2'
-num_classes = 40
+
+# The dataset's values, stated once: they reach the dataset's metainfo (and from there the
+# metrics, the visualisation and every checkpoint's meta); model configs refer to them as
+# {{_base_.num_classes}}, {{_base_.min_depth}}, {{_base_.max_depth}}.
+min_depth, max_depth = 1e-3, 10.0  # metres: NYU's evaluated range (Eigen et al. 2014)
 class_names = (
     'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window', 'bookshelf',
     'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain', 'dresser', 'pillow', 'mirror',
     'floor mat', 'clothes', 'ceiling', 'books', 'refridgerator', 'television', 'paper', 'towel',
     'shower curtain', 'box', 'whiteboard', 'person', 'night stand', 'toilet', 'sink', 'lamp',
     'bathtub', 'bag', 'otherstructure', 'otherfurniture', 'otherprop')
+num_classes = len(class_names)
+palette = [
+    (128, 0, 0), (0, 128, 0), (128, 128, 0), (0, 0, 128), (128, 0, 128), (0, 128, 128),
+    (128, 128, 128), (64, 0, 0), (192, 0, 0), (64, 128, 0), (192, 128, 0), (64, 0, 128),
+    (192, 0, 128), (64, 128, 128), (192, 128, 128), (0, 64, 0), (128, 64, 0), (0, 192, 0),
+    (128, 192, 0), (0, 64, 128), (128, 64, 128), (0, 192, 128), (128, 192, 128), (64, 64, 0),
+    (192, 64, 0), (64, 192, 0), (192, 192, 0), (64, 64, 128), (192, 64, 128), (64, 192, 128),
+    (192, 192, 128), (0, 0, 64), (128, 0, 64), (0, 128, 64), (128, 128, 64), (0, 0, 192),
+    (128, 0, 192), (0, 128, 192), (128, 128, 192), (64, 0, 64)]
+ignore_index = 255
+metainfo = dict(classes=class_names, palette=palette, depth_range=(min_depth, max_depth),
+                ignore_index=ignore_index)
 
 train_pipeline = [
     # The largest 3:4 window centred in the frame inside its white registration border
@@ -33,40 +49,26 @@ test_pipeline = [
     dict(type='Resize', scale=0.5, img_only=True),
 ]
 
+split_dataset = dict(type=dataset_type, data_root=data_root, num_classes=num_classes,
+                     metainfo=metainfo, depth_type='filled')
+split_loader = dict(persistent_workers=True, collate_fn=dict(type='mtl_collate'))
 train_dataloader = dict(
+    split_loader,
     batch_size=12,  # Jiao et al. Sec. 4.1
     num_workers=4,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        num_classes=num_classes,
-        depth_type='filled',
-        # True trains on 795 minus the scene-carved 'val' frames: use it with split='val'
-        # below to select models without touching the test set.
-        val_from_train=False,
-        pipeline=train_pipeline))
+    # val_from_train=True trains on 795 minus the scene-carved 'val' frames: use it with
+    # split='val' below to select models without touching the test set.
+    dataset=dict(split_dataset, split='train', val_from_train=False, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        num_classes=num_classes,
-        depth_type='filled',
-        pipeline=test_pipeline))
+    split_loader, batch_size=1, num_workers=2, sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(split_dataset, split='test', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
+depth_evaluator = dict(type='DepthMetric', crop='eigen_nyu', min_depth=min_depth,
+                       max_depth=max_depth, depth_caps=(4, 6, 8))
 val_evaluator = [
-    dict(type='DepthMetric', crop='eigen_nyu', min_depth=1e-3, max_depth=10.0,
-         depth_caps=(4, 6, 8)),
+    depth_evaluator,
     dict(type='SegMetric', num_classes=num_classes, class_names=class_names),
 ]
 test_evaluator = val_evaluator

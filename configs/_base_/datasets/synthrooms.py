@@ -1,8 +1,21 @@
 # SynthRooms: procedurally rendered indoor rooms, generated on the fly (no download).
 dataset_type = 'SynthRoomsDataset'
-num_classes = 13
-max_depth = 10.0
 img_size = (96, 128)
+
+# The dataset's values, stated once: they reach the dataset's metainfo (and from there the
+# metrics, the visualisation and every checkpoint's meta); model configs refer to them as
+# {{_base_.num_classes}}, {{_base_.min_depth}}, {{_base_.max_depth}}. Rendered depth lies in
+# (0.1, 10] m; it is evaluated, as on NYU, for 1e-3 < d < 10 m.
+min_depth, max_depth = 1e-3, 10.0
+class_names = ('floor', 'wall', 'ceiling', 'window', 'door', 'picture', 'bed', 'table',
+               'cabinet', 'sofa', 'chair', 'lamp', 'prop')
+num_classes = len(class_names)
+palette = [(120, 85, 60), (190, 190, 180), (240, 240, 230), (120, 190, 240), (140, 70, 30),
+           (230, 60, 150), (220, 40, 40), (250, 170, 30), (150, 100, 200), (40, 160, 70),
+           (240, 120, 40), (255, 240, 120), (30, 110, 220)]
+ignore_index = 255
+metainfo = dict(classes=class_names, palette=palette, depth_range=(min_depth, max_depth),
+                ignore_index=ignore_index)
 
 train_pipeline = [
     dict(type='RandomHorizontalFlip', prob=0.5),
@@ -11,32 +24,19 @@ train_pipeline = [
     dict(type='RandomContrast', range=(0.7, 1.4)),
 ]
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='train', img_size=img_size, num_classes=num_classes,
-                 pipeline=train_pipeline))
+# What the three splits share, then each split's own settings.
+split_dataset = dict(type=dataset_type, img_size=img_size, num_classes=num_classes,
+                     metainfo=metainfo)
+split_loader = dict(batch_size=8, num_workers=1, persistent_workers=True,
+                    sampler=dict(type='DefaultSampler', shuffle=False),
+                    collate_fn=dict(type='mtl_collate'))
+train_dataloader = dict(split_loader, sampler=dict(type='InfiniteSampler', shuffle=True),
+                        dataset=dict(split_dataset, split='train', pipeline=train_pipeline))
+val_dataloader = dict(split_loader, dataset=dict(split_dataset, split='val'))
+test_dataloader = dict(split_loader, persistent_workers=False,
+                       dataset=dict(split_dataset, split='test'))
 
-val_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='val', img_size=img_size, num_classes=num_classes))
-test_dataloader = dict(
-    batch_size=8,
-    num_workers=1,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
-    dataset=dict(type=dataset_type, split='test', img_size=img_size, num_classes=num_classes))
-
-val_evaluator = [
-    dict(type='DepthMetric', min_depth=1e-3, max_depth=max_depth, depth_caps=(4, 6, 8)),
-    dict(type='SegMetric', num_classes=num_classes),
-]
+# Both read the depth range, class count and class names from the dataset's metainfo.
+depth_evaluator = dict(type='DepthMetric', depth_caps=(4, 6, 8))
+val_evaluator = [depth_evaluator, dict(type='SegMetric')]
 test_evaluator = val_evaluator

@@ -1,5 +1,5 @@
-# Hard parameter sharing: one timm backbone, a light decoder per task. The dataset
-# config sets the class count and depth range (see configs/hps_synthrooms.py).
+# Hard parameter sharing: one timm backbone, a light decoder per task. The top config fills
+# in the dataset's class count and depth range (see configs/hps_synthrooms.py).
 decoder = dict(type='LightDecoder', channels=(64, 32, 16, 16), skips=True)
 
 model = dict(
@@ -8,8 +8,8 @@ model = dict(
     backbone=dict(type='TimmBackbone', model_name='resnet18', pretrained=False,
                   out_indices=(1, 2, 3, 4), output_stride=32),
     tasks=dict(
-        depth=dict(branch=decoder, head=dict(type='DepthHead', max_depth=10.0)),
-        seg=dict(branch=decoder, head=dict(type='SegHead', num_classes=13)),
+        depth=dict(branch=decoder, head=dict(type='DepthHead')),
+        seg=dict(branch=decoder, head=dict(type='SegHead')),
     ),
     losses={
         'depth.berhu': dict(type='BerHuLoss'),

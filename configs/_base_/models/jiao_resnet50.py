@@ -5,14 +5,18 @@
 # conv_sem 64->K at 1/2 resolution, up-sampled to the input size by the heads.
 # Loss: the attention-driven loss of Eq. 7, L_DA + L_JG + L_semF. L_JG = L_g(d, d_gt) + L_g(d, s)
 # is split into two named losses so that the training stages can switch L_g(d, s) off while
-# the semantic branch is untrained. The top config sets the class count (seg head) and the
-# depth range (depth-aware loss).
+# the semantic branch is untrained. The top config fills in the dataset's values: the class
+# count (seg head) and the depth range (depth head, depth-aware loss).
+plain_decoder = dict(type='UpConvDecoder', channels=(1024, 512, 256, 128, 64))
 decoder = dict(
     type='SemiDenseUpSkipDecoder',
-    decoder=dict(type='UpConvDecoder', channels=(1024, 512, 256, 128, 64)),
+    decoder=plain_decoder,
     suc=dict(type='SemiDenseUpSkip', mode='sum', kernel_size=3),
     skip_source='stage')
 lsu = dict(type='LateralSharingUnit', tasks=('depth', 'seg'), mode='scalar')
+# The losses of Table 1's earlier rows (configs/jiao_ablation/), for the rows to pick.
+berhu_loss = dict(type='BerHuLoss', threshold=0.2)
+cross_entropy_loss = dict(type='CrossEntropyLoss')
 
 model = dict(
     type='MultiTaskModel',

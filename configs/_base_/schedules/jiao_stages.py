@@ -4,20 +4,24 @@
 #   2. the depth branch frozen, the rest trained with lr 1e-5 on the backbone, 1e-3 elsewhere;
 #   3. end to end, lr 1e-4 on the backbone, 1e-2 elsewhere.
 # The paper gives no stage lengths: 40 + 40 + 60 epochs is our choice. Stage 1 trains "for
-# depth": the semantic losses weigh 0 there. The top config adds the hook:
-#   custom_hooks = [..., dict(type='TrainingStagesHook', by_epoch=True, stages=jiao_stages)]
-# (see mtl/engine/training_stages.py; the hook owns the learning rates: no param_scheduler).
+# depth": the semantic losses weigh 0 there. TrainingStagesHook runs them (see
+# mtl/engine/training_stages.py; the hook owns the learning rates: no param_scheduler). What
+# each stage trains is stated once here (depth_stage, semantics_stage, joint_stage); a config
+# with other stage lengths refers to these, e.g. frozen={{_base_.depth_stage.frozen}}.
+_base_ = ['../default_runtime.py']
+
+depth_stage = dict(frozen=('branches.seg', 'heads.seg', 'interactions'), lr={'': 1e-3},
+                   loss_weights={'seg.focal': 0.0, 'depth.jg_sem': 0.0})
+semantics_stage = dict(frozen=('branches.depth', 'heads.depth'), lr={'backbone': 1e-5, '': 1e-3})
+joint_stage = dict(lr={'backbone': 1e-4, '': 1e-2})
 jiao_stages = [
-    dict(name='depth', length=40, step=20, gamma=0.1,
-         frozen=('branches.seg', 'heads.seg', 'interactions'),
-         lr={'': 1e-3},
-         loss_weights={'seg.focal': 0.0, 'depth.jg_sem': 0.0}),
-    dict(name='semantics', length=40, step=20, gamma=0.1,
-         frozen=('branches.depth', 'heads.depth'),
-         lr={'backbone': 1e-5, '': 1e-3}),
-    dict(name='joint', length=60, step=20, gamma=0.1,
-         lr={'backbone': 1e-4, '': 1e-2}),
+    dict(depth_stage, name='depth', length=40, step=20, gamma=0.1),
+    dict(semantics_stage, name='semantics', length=40, step=20, gamma=0.1),
+    dict(joint_stage, name='joint', length=60, step=20, gamma=0.1),
 ]
+custom_hooks = [dict(type='TrainingStagesHook', by_epoch=True, stages=jiao_stages)]
+default_hooks = dict(checkpoint=dict(by_epoch=True, interval=5, max_keep_ckpts=3))
+log_processor = dict(by_epoch=True)
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=140, val_interval=10)
 val_cfg = dict(type='ValLoop')

@@ -14,8 +14,9 @@ ground truth is the other common protocol. Samples follow :mod:`mtl.structures`:
 
 KITTI has no semantic labels: ``seg`` is never present. Cropping, flipping and the
 Garg/Eigen evaluation crop are done by transforms and metrics, not here. Depth beyond
-``max_depth`` is kept as read: ``depth_range`` in the metainfo tells the transforms and
-metrics where to cap.
+the range is kept as read: ``depth_range`` in the metainfo (stated once in the dataset's
+base config, ``configs/_base_/datasets/kitti_depth.py``) is the range the metrics evaluate
+and the depth heads predict in; the check hook (``DatasetMetaCheckHook``) holds them to it.
 
 Relative ``raw_root``, ``gt_root``, ``selection_root`` and ``split_file`` are resolved
 against ``data_root``; by default they are ``raw/``, ``data_depth_annotated/`` and
@@ -37,6 +38,7 @@ from mtl.datasets.kitti.index import (BENCHMARK_URL, KITTIRecord, RAW_DATA_URL,
 from mtl.datasets.kitti.io import (as_intrinsics, frame_shape_check, optional_path,
                                    read_cam_to_cam_intrinsics, read_depth_png,
                                    read_intrinsics_txt)
+from mtl.datasets.metainfo import merge_metainfo
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
 
@@ -69,7 +71,8 @@ class KITTIDepthDataset(Dataset):
             ``'train'`` / ``'val'`` it replaces the folder scan (e.g. the Eigen train list).
         pipeline: transform configs (mtl TRANSFORMS) or callables, applied in order.
         cameras: which colour cameras to use.
-        min_depth, max_depth: the metric ``depth_range`` of the metainfo.
+        metainfo: the config's values (:mod:`mtl.datasets.metainfo`), e.g.
+            ``dict(depth_range=(min_depth, max_depth))``; KITTI has no classes.
         intrinsics: ``(fx, fy, cx, cy)`` or a 3×3 matrix used for every frame instead of
             the calibration files (e.g. when ``calib_cam_to_cam.txt`` is not at hand).
     """
@@ -83,8 +86,7 @@ class KITTIDepthDataset(Dataset):
                  split_file: Optional[str] = None,
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  cameras: Sequence[str] = CAMERAS,
-                 min_depth: float = 1e-3,
-                 max_depth: float = 80.0,
+                 metainfo: Optional[dict] = None,
                  intrinsics: Optional[Sequence] = None):
         if split not in SPLITS:
             raise ValueError(f'Unknown KITTI split "{split}"; choose one of {SPLITS}.')
@@ -106,10 +108,9 @@ class KITTIDepthDataset(Dataset):
         self.split_file = None if split_file is None else optional_path(
             split_file, self.data_root, '')
         self.records = self._index()
-        self.metainfo = dict(
+        self.metainfo = merge_metainfo(type(self).__name__, dict(
             dataset_name='KITTI', classes=(), palette=(), num_classes=0,
-            ignore_index=IGNORE_INDEX, depth_range=(float(min_depth), float(max_depth)),
-            targets=('depth',) if split != 'test' else ())
+            ignore_index=IGNORE_INDEX, targets=('depth',) if split != 'test' else ()), metainfo)
         self._override = None if intrinsics is None else as_intrinsics(intrinsics)
         self._calib = {} if self._override is not None else self._load_calibration()
         self.pipeline = build_pipeline(pipeline)

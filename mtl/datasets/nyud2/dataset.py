@@ -9,8 +9,10 @@ selection stay off the test set.
 
 Evaluation protocol of Jiao et al. (ECCV 2018) and the works they follow: images at half
 resolution in, predictions up-sampled back to 640×480 and scored on the Eigen crop (rows
-45:471, cols 41:601) for 1e-3 < d < 10 m: the crop and range live in the metric config, the
-half-resolution resize in the pipeline (``configs/_base_/datasets/nyud2_40c.py``).
+45:471, cols 41:601) within NYU's evaluated depth range, which is stated once in the base
+config (``configs/_base_/datasets/nyud2_40c.py``) and reaches this dataset's metainfo,
+the heads and the metrics from there; the crop lives in the metric config, the
+half-resolution resize in the pipeline.
 
 Depth: 0 = invalid (zeros of ``rawDepths`` stay invalid); a NaN, infinite or negative depth in
 a file raises an error naming the sample instead of being passed on.
@@ -23,9 +25,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from mtl.datasets.metainfo import merge_metainfo
 from mtl.datasets.nyud2.layouts import BTSSource, NYUDMTSource
-from mtl.datasets.nyud2.meta import (DEPTH_RANGE, DOCS, IGNORE_INDEX, LABELED_MAT, apply_lut,
-                                      check_depth, class_lut, class_palette, nyu_intrinsics)
+from mtl.datasets.nyud2.meta import (DOCS, IGNORE_INDEX, LABELED_MAT, apply_lut, check_depth,
+                                     class_lut, class_palette, nyu_intrinsics)
 from mtl.datasets.nyud2.prepared import MANIFEST
 from mtl.datasets.nyud2.sources import MatSource, PreparedSource
 from mtl.registry import DATASETS, TRANSFORMS
@@ -80,13 +83,16 @@ class NYUDv2Dataset(Dataset):
         list_file, image_root: BTS layout only, see ``BTSSource``.
         verify_sha1: prepared layout only: hash every file against the manifest at start-up
             (slow) rather than checking sizes.
+        metainfo: the config's values (:mod:`mtl.datasets.metainfo`): class names and
+            palette (default: the mapping files' names, a generated palette) and
+            ``depth_range`` (no default: the base config states it).
     """
 
     def __init__(self, data_root: Union[str, Path] = 'data/nyud2', split: str = 'train',
                  num_classes: int = 40, layout: str = 'auto', depth_type: str = 'filled',
                  val_from_train: bool = False, pipeline: Sequence = (),
                  list_file: Optional[str] = None, image_root: Optional[str] = None,
-                 verify_sha1: bool = False):
+                 verify_sha1: bool = False, metainfo: Optional[dict] = None):
         root = Path(data_root)
         if not root.is_dir():
             raise FileNotFoundError(f'NYU Depth v2: data_root {root} does not exist. Download '
@@ -97,13 +103,18 @@ class NYUDv2Dataset(Dataset):
         self.split = split
         self.source = self._build_source(root, split, val_from_train, depth_type, list_file,
                                          image_root, verify_sha1)
+        if not len(self.source.ids):
+            raise ValueError(f'NYU Depth v2: the {split} split in {root} ({self.layout} layout) '
+                             f'has no samples. Check its list: gt_sets/{split}.txt (NYUD_MT), '
+                             f'trainNdxs/testNdxs in splits.mat, or the BTS list file; see '
+                             f'{DOCS}.')
         self.lut, classes = (class_lut(self.source.mapping_dir, num_classes,
                                        self.source.label_classes)
                              if self.source.label_classes else (None, ()))
-        self.metainfo = dict(classes=tuple(classes), palette=class_palette(len(classes)),
-                             num_classes=len(classes), ignore_index=IGNORE_INDEX,
-                             depth_range=DEPTH_RANGE, targets=tuple(self.source.targets),
-                             layout=self.layout, split=split)
+        self.metainfo = merge_metainfo(type(self).__name__, dict(
+            classes=tuple(classes), palette=class_palette(len(classes)),
+            num_classes=len(classes), ignore_index=IGNORE_INDEX,
+            targets=tuple(self.source.targets), layout=self.layout, split=split), metainfo)
         self.pipeline = self._build_pipeline(pipeline)
 
     def _build_source(self, root: Path, split: str, val_from_train: bool, depth_type: str,

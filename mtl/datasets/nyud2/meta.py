@@ -24,7 +24,6 @@ import numpy as np
 IGNORE_INDEX = 255
 NUM_RAW_CLASSES = 894
 VAL_EVERY = 10
-DEPTH_RANGE = (1e-3, 10.0)  # metres: the range evaluated on NYU (Eigen et al. 2014)
 
 LABELED_MAT = 'nyu_depth_v2_labeled.mat'
 SPLITS_MAT = 'splits.mat'

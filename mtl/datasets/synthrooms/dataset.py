@@ -28,6 +28,7 @@ import torch
 from mmengine.dataset import Compose
 from torch.utils.data import Dataset
 
+from mtl.datasets.metainfo import merge_metainfo
 from mtl.registry import DATASETS, TRANSFORMS
 from mtl.structures import IGNORE_INDEX
 from mtl.datasets.synthrooms.render import MAX_DEPTH, MIN_DEPTH, intrinsics, render_scene
@@ -137,12 +138,16 @@ class SynthRoomsDataset(Dataset):
             96×128, per worker process: use persistent workers); None renders every time.
         cache_dir: optional folder for an on-disk cache shared between runs.
         pipeline: transform configs (or callables) applied to each sample.
+        metainfo: the config's values (:mod:`mtl.datasets.metainfo`): class names and
+            palette for the chosen classes, ``depth_range`` (default: the rendered
+            range, 0.1 to 10 m).
     """
 
     def __init__(self, split: str = 'train', num_samples: Optional[int] = None,
                  img_size: Sequence[int] = (96, 128), seed: int = 0, num_classes: int = 13,
                  tasks: Optional[Sequence[str]] = None, cache: Optional[str] = 'memory',
-                 cache_dir: Optional[str] = None, pipeline: Sequence = ()):
+                 cache_dir: Optional[str] = None, pipeline: Sequence = (),
+                 metainfo: Optional[dict] = None):
         _check_split(split)
         self.split, self.seed = split, int(seed)
         self.img_size = _check_size(img_size)
@@ -162,14 +167,14 @@ class SynthRoomsDataset(Dataset):
         self._disk = _DiskCache(cache_dir, split, self.seed, self.img_size) if cache_dir else None
         super_classes = num_classes == len(SUPER_CLASSES)
         self._class_map = np.array(SUPER_CLASS_OF if super_classes else range(len(CLASSES)))
-        self.metainfo = {
+        self.metainfo = merge_metainfo(type(self).__name__, {
             'classes': SUPER_CLASSES if super_classes else CLASSES,
             'palette': list(SUPER_PALETTE if super_classes else PALETTE),
             'num_classes': num_classes,
             'ignore_index': IGNORE_INDEX,
             'depth_range': (MIN_DEPTH, MAX_DEPTH),
             'targets': self.tasks,
-        }
+        }, metainfo)
         self.intrinsics = intrinsics(self.img_size)
         self.pipeline = Compose([TRANSFORMS.build(t) if isinstance(t, dict) else t
                                  for t in pipeline])

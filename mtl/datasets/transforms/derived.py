@@ -162,7 +162,7 @@ class DepthToNormalizedLog:
     ``depth_nlog``.
     """
 
-    def __init__(self, d_min: float = 2.0, d_max: float = 125.0, key: str = 'depth',
+    def __init__(self, d_min: float, d_max: float, key: str = 'depth',
                  out_key: str = 'depth_nlog'):
         if not 0 <= d_min < d_max or not math.isfinite(d_max):
             raise ValueError(f'need 0 <= d_min < d_max < inf, got d_min={d_min}, '

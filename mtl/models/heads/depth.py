@@ -20,13 +20,17 @@ class DepthHead(ConvHead):
 
     ``softplus`` (default) and ``exp`` are smooth and always positive; ``relu`` is
     FCRN's linear output clipped at 0; ``sigmoid`` bounds the output to
-    ``(0, max_depth)``. The last convolution's bias starts at ``init_depth`` metres so
-    that training starts near a plausible scene depth.
+    ``(0, max_depth)``. Every output is at least ``min_depth``. The last convolution's bias
+    starts at ``init_depth`` metres so that training starts near a plausible scene depth.
+
+    ``min_depth`` and ``max_depth`` are the dataset's depth range: the dataset's base config
+    states them (``configs/_base_/datasets/*.py``) and ``DatasetMetaCheckHook`` checks them
+    against the training set's metainfo before the first iteration.
     """
     default_target = 'depth'
 
-    def __init__(self, in_channels: int, activation: str = 'softplus', max_depth: float = 10.0,
-                 init_depth: float = 3.0, min_depth: float = 1e-3, hidden_channels: int = 0):
+    def __init__(self, in_channels: int, *, min_depth: float, max_depth: float,
+                 activation: str = 'softplus', init_depth: float = 3.0, hidden_channels: int = 0):
         super().__init__(in_channels, 1, hidden_channels)
         if activation not in ACTIVATIONS:
             raise ValueError(f'activation must be one of {ACTIVATIONS}, got "{activation}"')
@@ -35,6 +39,9 @@ class DepthHead(ConvHead):
         self.activation, self.max_depth, self.min_depth = activation, max_depth, min_depth
         with torch.no_grad():
             self.last_conv.bias.fill_(self._inverse(init_depth))
+
+    def dataset_values(self) -> dict:
+        return {'min_depth': self.min_depth, 'max_depth': self.max_depth}
 
     def _inverse(self, depth: float) -> float:
         if self.activation == 'softplus':

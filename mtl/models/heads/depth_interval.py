@@ -23,11 +23,12 @@ DECODINGS = ('argmax', 'expectation')
 class DepthIntervalHead(ConvHead):
     """Interval logits; supervised with the ``depth_bins`` target of ``DepthToIntervals``
     built with the same ``num_bins``, ``d_min``, ``d_max``, ``spacing`` (and
-    ``norm_range``). ``kernel_size=1`` gives PSPNet's 1×1 classifier."""
+    ``norm_range``). ``kernel_size=1`` gives PSPNet's 1×1 classifier. ``d_min`` and
+    ``d_max`` have no default: they depend on the dataset (the paper config states them)."""
     default_target = 'depth_bins'
 
-    def __init__(self, in_channels: int, num_bins: int = 32, d_min: float = 2.0,
-                 d_max: float = 125.0, spacing: str = 'normalized_log', decode: str = 'argmax',
+    def __init__(self, in_channels: int, *, d_min: float, d_max: float, num_bins: int = 32,
+                 spacing: str = 'normalized_log', decode: str = 'argmax',
                  hidden_channels: int = 0, norm_range: Optional[Tuple[float, float]] = None,
                  kernel_size: int = 3):
         super().__init__(in_channels, num_bins, hidden_channels)

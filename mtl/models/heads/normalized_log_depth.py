@@ -21,14 +21,15 @@ class NormalizedLogDepthHead(ConvHead):
 
     Args:
         in_channels: filled by the model.
-        d_min, d_max: the bounds of Eq. 2 (MultiDepth on KITTI: 2 m and 125 m).
+        d_min, d_max: the bounds of Eq. 2 (MultiDepth on KITTI: 2 m and 125 m); no default,
+            since they depend on the dataset (the paper config states them once).
         init_depth: metres; the last convolution's bias starts at its d_log.
         kernel_size: of the last convolution (1 for PSPNet's 1×1 output layer).
         hidden_channels: optional 3×3 conv–BN–ReLU before it.
     """
     default_target = 'depth_nlog'
 
-    def __init__(self, in_channels: int, d_min: float = 2.0, d_max: float = 125.0,
+    def __init__(self, in_channels: int, *, d_min: float, d_max: float,
                  init_depth: float = 10.0, kernel_size: int = 3, hidden_channels: int = 0):
         super().__init__(in_channels, 1, hidden_channels)
         if not 0 <= d_min < d_max:

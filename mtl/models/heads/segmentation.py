@@ -19,5 +19,8 @@ class SegHead(ConvHead):
         super().__init__(in_channels, num_classes, hidden_channels)
         self.num_classes = num_classes
 
+    def dataset_values(self) -> dict:
+        return {'num_classes': self.num_classes}
+
     def predict(self, output: torch.Tensor) -> torch.Tensor:
         return output.argmax(dim=1)

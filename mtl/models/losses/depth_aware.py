@@ -40,14 +40,15 @@ class DepthAwareLoss(Loss):
     """See the module docstring.
 
     Args:
-        max_depth: top of the dataset's depth range in metres (α_D = 1 there).
+        max_depth: top of the dataset's depth range in metres (α_D = 1 there); no default,
+            the dataset's base config states it.
         min_depth: bottom of the range (α_D = 0 there).
         log_offset: c in log(c + d) for λ_D; must be ≥ 1.
         berhu_threshold: berHu's c as a fraction of the batch's largest error.
         detach_lambda: stop the gradient through λ_D.
     """
 
-    def __init__(self, max_depth: float = 10.0, min_depth: float = 0.0, log_offset: float = 1.0,
+    def __init__(self, max_depth: float, min_depth: float = 0.0, log_offset: float = 1.0,
                  berhu_threshold: float = 0.2, detach_lambda: bool = False):
         super().__init__()
         if not 0 <= min_depth < max_depth:
@@ -57,6 +58,9 @@ class DepthAwareLoss(Loss):
                              f'depth d > 0 and λ_D stays in [0, 1); got {log_offset}')
         self.max_depth, self.min_depth, self.log_offset = max_depth, min_depth, log_offset
         self.berhu_threshold, self.detach_lambda = berhu_threshold, detach_lambda
+
+    def dataset_values(self) -> dict:
+        return {'max_depth': self.max_depth}
 
     def attention(self, target: torch.Tensor) -> torch.Tensor:
         """α_D: the ground truth normalised over the depth range."""

@@ -1,0 +1,2 @@
+# CI-Net Sec. 4.3, the full model: SUM + FSM + L_con (see _rows.py).
+_base_ = ['../cinet_nyud2_40c.py']
