@@ -257,7 +257,7 @@ def parse_args():
     train.add_argument('--amp', action='store_true')
     train.add_argument('--batch-size', type=int)
     combiners = sub.choices['combiners']
-    combiners.add_argument('--combiners', nargs='+', default=['FixedWeighting'],
+    combiners.add_argument('--combiners', nargs='+', required=True,
                            help='Type or Type:key=value,...; the first is the reference')
     combiners.add_argument('--rounds', type=int, default=3)
     combiners.add_argument('--iters', type=int, default=3)

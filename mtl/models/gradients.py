@@ -1,7 +1,7 @@
 """Per-loss gradients of the shared parameters, for gradient-based loss balancing.
 
-No paper: the plumbing that lets a :class:`mtl.models.base.GradientCombiner` (PCGrad,
-CAGrad, MGDA, …) replace the gradient of the shared parameters θ with its combination
+No paper: the plumbing that lets a :class:`mtl.models.base.GradientCombiner` (the
+gradient-based methods of docs/balancing.md) replace the gradient of the shared parameters θ with its combination
 d = C(g_1, …, g_T), g_i = ∂L_i/∂θ, while the rest of the training step is unchanged.
 
 :func:`combined_gradient_term` returns a term whose value is zero and whose gradient is
