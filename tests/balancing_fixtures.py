@@ -9,10 +9,11 @@ import jiao_fixtures as jf
 from mtl.registry import MODELS
 
 DECODER = dict(type='LightDecoder', channels=(8, 8))
+DEPTH_HEAD = dict(type='DepthHead', min_depth=1e-3, max_depth=10.0)
 MODEL = dict(
     type='MultiTaskModel',
     backbone=dict(type='TimmBackbone', model_name='test_resnet', pretrained=False, out_indices=(4,)),
-    tasks=dict(depth=dict(branch=DECODER, head=dict(type='DepthHead')),
+    tasks=dict(depth=dict(branch=DECODER, head=DEPTH_HEAD),
                seg=dict(branch=DECODER, head=dict(type='SegHead', num_classes=jf.NUM_CLASSES))),
     losses={'depth.l1': dict(type='MaskedL1Loss'), 'seg.ce': dict(type='CrossEntropyLoss')})
 LOSSES = ('depth.l1', 'seg.ce')

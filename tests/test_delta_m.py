@@ -13,7 +13,7 @@ from mtl.evaluation.seg_metric import SegMetric
 
 
 def test_metrics_declare_their_directions_and_measures():
-    depth, seg, normals = DepthMetric(), SegMetric(num_classes=3), NormalMetric()
+    depth, seg, normals = DepthMetric(), SegMetric(num_classes=3), NormalMetric()  # values unset: only declarations are read
     assert depth.direction('abs_rel') is False and depth.direction('abs_rel@4m') is False
     assert depth.direction('delta1') is True and depth.direction('num_images') is None
     assert seg.direction('iou/wall') is True and seg.direction('miou') is True
