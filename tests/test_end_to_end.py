@@ -104,11 +104,17 @@ def test_test_tool_prints_table_saves_json_and_pngs(trained_after_kill, tmp_path
     assert 'depth/abs_rel' in result.stdout and 'depth/abs_rel@4m' in result.stdout
     payload = json.loads(out.read_text())
     assert payload['tta'] == 'flip' and 'seg/miou' in payload['metrics']
-    plain = tmp_path / 'plain.json'
+    plain, baselines = tmp_path / 'plain.json', tmp_path / 'baselines'
+    baselines.mkdir()
+    (baselines / 'flip.json').write_text(out.read_text())  # the flip run as the "baseline"
     result = run_tool('tools/test.py', TINY, work_dir / f'iter_{saved_iter + 3}.pth',
-                      '--work-dir', tmp_path, '--out', plain)
+                      '--work-dir', tmp_path, '--out', plain, '--baselines', baselines)
     assert result.returncode == 0, result.stderr[-3000:]
     plain_metrics = json.loads(plain.read_text())['metrics']
+    base = payload['metrics']
+    expected = (-(plain_metrics['depth/rmse'] - base['depth/rmse']) / base['depth/rmse']
+                + (plain_metrics['seg/miou'] - base['seg/miou']) / base['seg/miou']) / 2
+    assert f'Δm = {100 * expected:+.2f} % over 2 measures' in result.stdout
     assert plain_metrics['depth/abs_rel'] != payload['metrics']['depth/abs_rel']  # flip averaging is on
     pngs = {p.name for p in (tmp_path / 'show').glob('*.png')}
     assert {'synthrooms_test_000000_panel.png', 'depth_statistics_depth.png'} <= pngs

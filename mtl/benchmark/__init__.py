@@ -4,8 +4,8 @@ Every comparison is measured as interleaved rounds in one process (A, B, A, B, â
 reported as the median ratio with its spread, so that it holds on a loaded or slower
 machine where absolute times do not (``mtl.benchmark.rounds``). No paper: tooling.
 """
-from mtl.benchmark import attention, data, efficiency, evaluation, overhead, train
+from mtl.benchmark import attention, combiners, data, efficiency, evaluation, overhead, train
 
 MODES = {'overhead': overhead, 'efficiency': efficiency, 'data': data,
          'synthrooms': data.SynthRooms, 'train': train, 'evaluation': evaluation,
-         'attention': attention}
+         'attention': attention, 'combiners': combiners}

@@ -22,16 +22,19 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
 
 DEFAULT_THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
 
 
 @METRICS.register_module()
-class ContourMetric(BaseMetric):
+class ContourMetric(ScoredMetric, BaseMetric):
     """Pixel-exact ODS F-measure and F at 0.5 of a contour probability map (see module doc)."""
 
     default_prefix = 'contours'
+    higher_is_better = {'ods_f': True, 'f': True, 'precision': True, 'recall': True}
+    primary_keys = ('ods_f',)
 
     def __init__(self, task: str = 'contours', gt_key: str = 'contours',
                  thresholds: Sequence[float] = DEFAULT_THRESHOLDS, ignore_index: int = 255,

@@ -43,6 +43,7 @@ import torch
 from mtl.evaluation._crops import CropSpec, crop_fractions, crop_mask
 from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
 
 # Per-pixel quantities summed per image and range; the metrics are functions of their means.
@@ -79,11 +80,15 @@ def metrics_from_sums(sums: torch.Tensor) -> Dict[str, torch.Tensor]:
 
 
 @METRICS.register_module()
-class DepthMetric(DatasetValuesMetric):
+class DepthMetric(ScoredMetric, DatasetValuesMetric):
     """Depth errors and accuracies over a set, optionally per depth cap (see module doc)."""
 
     default_prefix = 'depth'
     needed = ('min_depth', 'max_depth')
+    higher_is_better = {**{k: False for k in ('abs_rel', 'sq_rel', 'sq_rel_kitti', 'rmse', 'rmse_log',
+                                              'log10', 'silog', 'irmse')},
+                        'delta1': True, 'delta2': True, 'delta3': True}
+    primary_keys = ('rmse',)
 
     def __init__(self, task: str = 'depth', gt_key: str = 'depth',
                  min_depth: Optional[float] = None, max_depth: Optional[float] = None,

@@ -23,14 +23,20 @@ import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 
 from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
 
 
 @METRICS.register_module()
-class NormalMetric(BaseMetric):
+class NormalMetric(ScoredMetric, BaseMetric):
     """Mean / median / rmse angle and % of pixels within thresholds (see module doc)."""
 
     default_prefix = 'normals'
+    higher_is_better = {'mean_angle': False, 'median_angle': False, 'rmse_angle': False}
+    primary_keys = ('mean_angle',)
+
+    def direction(self, key: str) -> Optional[bool]:
+        return True if key.startswith('within_') else super().direction(key)
 
     def __init__(self, task: str = 'normals', gt_key: str = 'normals',
                  thresholds: Sequence[float] = (11.25, 22.5, 30.0), bin_width: float = 0.01,

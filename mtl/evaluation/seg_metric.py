@@ -28,16 +28,19 @@ from mmengine.logging import print_log
 
 from mtl.evaluation.dataset_values import DatasetValuesMetric
 from mtl.evaluation._sample import check_same_size, fetch_pair
+from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
 from mtl.structures import IGNORE_INDEX
 
 
 @METRICS.register_module()
-class SegMetric(DatasetValuesMetric):
+class SegMetric(ScoredMetric, DatasetValuesMetric):
     """Pixel accuracy, mean accuracy and mIoU (see module doc)."""
 
     default_prefix = 'seg'
     needed = ('num_classes',)
+    higher_is_better = {'pixel_acc': True, 'mean_acc': True, 'miou': True, 'iou': True}
+    primary_keys = ('miou',)
 
     def __init__(self, num_classes: Optional[int] = None, task: str = 'seg', gt_key: str = 'seg',
                  ignore_index: int = IGNORE_INDEX, class_names: Optional[Sequence[str]] = None,

@@ -323,6 +323,36 @@ class Combiner(nn.Module):
         return {}
 
 
+class GradientCombiner(Combiner):
+    """Contract of a combiner that balances the losses through their gradients on the
+    shared parameters θ (the backbone and the neck: ``TaskModel.shared_parameters()``).
+
+    ``forward`` weighs the losses for every other parameter as any combiner does (the
+    default: each loss with weight 1, i.e. their sum). In training the model also calls
+    :meth:`combine_gradients` with the T × P matrix of the per-loss gradients
+    g_i = ∂(weighted term i)/∂θ, rows in the order of ``loss_names``, taken from unscaled
+    losses and averaged over DDP processes; the returned vector (P,) becomes θ's
+    gradient (:mod:`mtl.models.gradients` says how, and why AMP and DDP stay correct).
+    Every loss must be present in every batch.
+    """
+
+    def __init__(self, loss_names: Sequence[str]):
+        super().__init__()
+        if len(loss_names) < 2:
+            raise ValueError(f'{type(self).__name__} balances several losses; the model has '
+                             f'{list(loss_names)}')
+        self.loss_names = list(loss_names)
+
+    def forward(self, losses: Dict[str, torch.Tensor]) -> Tuple[Features, Dict[str, torch.Tensor]]:
+        return dict(losses), {}
+
+    def combine_gradients(self, grads: torch.Tensor, names: List[str]
+                          ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """``grads`` (T × P, float32; row i belongs to ``names[i]``) -> (the combined
+        gradient (P,), logs such as ``weight.<name>``)."""
+        raise NotImplementedError
+
+
 class TaskModel:
     """Contract of the model towards the engine's hooks (``MultiTaskModel`` implements it).
 
@@ -336,6 +366,11 @@ class TaskModel:
 
     def required_targets(self) -> Dict[str, str]:
         """``{loss name: target key}``: what the training set must provide."""
+        raise NotImplementedError
+
+    def shared_parameters(self) -> List[nn.Parameter]:
+        """The parameters every task's loss reaches (what a :class:`GradientCombiner`
+        balances)."""
         raise NotImplementedError
 
     def dataset_values(self) -> Dict[str, Dict[str, Any]]:

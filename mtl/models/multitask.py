@@ -46,8 +46,9 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from mtl.models.base import Head, Loss, TaskModel, auxiliary_loss_names
+from mtl.models.base import GradientCombiner, Head, Loss, TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
+from mtl.models.gradients import combined_gradient_term
 from mtl.models.named_tensors import KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
@@ -118,6 +119,10 @@ class MultiTaskModel(BaseModel, TaskModel):
         names = list(self.loss_specs) + self.component_loss_names()
         self.combiner = build_component(combiner or dict(type='FixedWeighting'), 'model.combiner',
                                         loss_names=names, loss_types=self.loss_types())
+        if isinstance(self.combiner, GradientCombiner) and not self.shared_parameters():
+            raise ConfigError(f'model.combiner: {type(self.combiner).__name__} balances the gradients '
+                              f'of the shared parameters, and this model shares none (no backbone '
+                              f'or neck): use a loss-based combiner')
 
     # ---------------------------------------------------------------- building
     def _build_tasks(self, tasks: dict, feature_channels: List[int]) -> None:
@@ -263,6 +268,11 @@ class MultiTaskModel(BaseModel, TaskModel):
         """``{loss name: target key}``: what the dataset must provide."""
         return {name: spec.target for name, spec in self.loss_specs.items()}
 
+    def shared_parameters(self) -> List[nn.Parameter]:
+        """The backbone's and the neck's parameters."""
+        return [p for module in (self.backbone, self.neck) if module is not None
+                for p in module.parameters()]
+
     def task_targets(self) -> Dict[str, str]:
         """``{task: target key}``: the batch key that supervises each task."""
         return {task: cfg['target'] for task, cfg in self.task_cfg.items()}
@@ -355,6 +365,10 @@ class MultiTaskModel(BaseModel, TaskModel):
                            f'{sorted(set(self.required_targets().values()))}')
         weighted, logs = self.combiner(raw)
         result = {f'loss_{name}': value for name, value in weighted.items()}
+        if isinstance(self.combiner, GradientCombiner) and self.training and torch.is_grad_enabled():
+            term, gradient_logs = combined_gradient_term(weighted, self.shared_parameters(), self.combiner)
+            result['loss_gradient_combination'] = term  # zero; its gradient: module docstring
+            logs = {**logs, **gradient_logs}
         result.update({name: value.detach() for name, value in raw.items()})
         result.update(logs)
         return result

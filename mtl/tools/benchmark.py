@@ -16,6 +16,8 @@
     python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
         peak memory of the attention loss (CI-Net Eq. 4) against the number of pixels N,
         computed whole (N×N) and in row blocks: O(N²) against O(N).
+    python tools/benchmark.py combiners CONFIG --combiners FixedWeighting PCGrad ... [--rounds 3]
+        train-step time and peak memory of each loss combiner, as ratios to the first.
 
 Results are printed and, with ``--out FILE``, saved as JSON.
 """

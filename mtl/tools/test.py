@@ -3,7 +3,8 @@
 Prints the metrics as a table and saves them as JSON; ``--show-dir`` writes one labelled
 panel per sample (input | ground truth | prediction | error for every task, colour bars
 and class legends) and the depth statistics plot; ``--tta flip`` averages each
-prediction with that of the mirrored image.
+prediction with that of the mirrored image; ``--baselines DIR`` prints Δm against the
+single-task metrics JSONs in DIR (``mtl/evaluation/delta_m.py``).
 """
 import argparse
 import os.path as osp
@@ -12,6 +13,7 @@ import time
 import mtl.engine  # noqa: F401  (safe checkpoint loading, hooks)
 from mtl.engine.runner_utils import (add_common_args, build_runner, format_metrics, load_config,
                                      save_metrics)
+from mtl.evaluation.delta_m import delta_m_table, load_baselines
 from mtl.utils.cli import run_tool
 
 
@@ -26,6 +28,9 @@ def parse_args():
                         help='with --show-dir: also write predicted depth as coloured point clouds')
     parser.add_argument('--tta', choices=['none', 'flip'],
                         help='test-time augmentation (default: as the config\'s model.test_cfg says)')
+    parser.add_argument('--baselines', metavar='DIR',
+                        help='print the multi-task performance Δm against the single-task '
+                             'baselines\' metrics JSONs in DIR')
     return parser.parse_args()
 
 
@@ -33,6 +38,8 @@ def main():
     args = parse_args()
     if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint "{args.checkpoint}" does not exist.')
+    if args.baselines:
+        load_baselines(args.baselines)  # a missing or malformed directory fails before testing
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
     if args.tta:
@@ -49,6 +56,8 @@ def main():
     out = args.out or osp.join(cfg.work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
     save_metrics(metrics, out, dict(config=args.config, checkpoint=args.checkpoint, tta=tta))
     print(format_metrics(metrics))
+    if args.baselines:
+        print(delta_m_table(runner.test_evaluator.metrics, metrics, args.baselines))
     print(f'Metrics saved to {out}')
 
 
