@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mtl.engine.runner import MTLRunner
 
 import mtl.engine  # noqa: F401
 from mtl.visualization.depth_statistics import DepthStatistics
@@ -58,7 +58,7 @@ def test_validation_logs_panels_to_tensorboard(tmp_path):
     cfg.work_dir = str(tmp_path)
     cfg.merge_from_dict({'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
                          'default_hooks.checkpoint.interval': 100})
-    Runner.from_cfg(cfg).train()
+    MTLRunner.from_cfg(cfg).train()
     events = next(tmp_path.glob('*/vis_data/events.out.tfevents.*'))
     accumulator = EventAccumulator(str(events), size_guidance={'images': 0})
     accumulator.Reload()

@@ -3,6 +3,7 @@ components on import, and its config (no custom_imports) trains with the unchang
 tools/train.py because installing it declared the ``mtl.plugins`` entry point; from a
 source folder (no entry point) ``custom_imports`` still brings it in."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,14 @@ PLUGIN = ROOT / 'plugins' / 'mtl_plugin_example'
 
 @pytest.fixture(scope='module')
 def installed_plugin(tmp_path_factory) -> Path:
+    # built from a copy: a build writes egg-info into its source folder, which would give
+    # the source folder an entry point and hide the custom_imports case below
+    source = tmp_path_factory.mktemp('plugin') / PLUGIN.name
+    shutil.copytree(PLUGIN, source, ignore=shutil.ignore_patterns('build', '*.egg-info', '__pycache__'))
     target = tmp_path_factory.mktemp('site')
     result = subprocess.run(
         [sys.executable, '-m', 'pip', 'install', '--no-deps', '--no-build-isolation', '--no-index',
-         '--quiet', '--target', str(target), str(PLUGIN)], capture_output=True, text=True)
+         '--quiet', '--target', str(target), str(source)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (target / 'mtl_plugin_example' / '__init__.py').exists()
     return target

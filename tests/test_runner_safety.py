@@ -264,3 +264,16 @@ def test_nan_on_one_rank_stops_every_rank_with_the_message(tmp_path):
     stopped = result.stdout.count('stopped: Training stopped at iteration 2')
     assert stopped == 2, result.stderr[-2000:]
     assert not (tmp_path / 'w' / 'iter_2.pth').exists()
+
+
+def test_runners_of_one_config_in_one_second_keep_their_own_logger_and_visualizer(tmp_path):
+    # mmengine keeps loggers, message hubs and visualizers per process by name; named after
+    # the config and the second alone, a second runner would write into the first's folder
+    cfg = dict(visualizer=dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')]))
+    first = MTLRunner.from_cfg(toy_cfg(tmp_path / 'first', **cfg))
+    second = MTLRunner.from_cfg(toy_cfg(tmp_path / 'second', **cfg))
+    assert first.experiment_name != second.experiment_name
+    assert first.visualizer is not second.visualizer and first.logger is not second.logger
+    second.visualizer.add_scalars({'probe': 1.0})
+    assert list((tmp_path / 'second').glob('*/vis_data/scalars.json'))
+    assert not list((tmp_path / 'first').glob('*/vis_data/scalars.json'))

@@ -25,7 +25,7 @@ default_hooks = dict(
     visualization=dict(type='SamplePanelHook', num_val_samples=2))
 
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)  # named per run by MTLRunner
 
 # Window means for every loss-like key: mmengine's default pattern averages only keys with
 # "loss" in them, which would log a weighted loss_<name> as a mean and its raw <name> (and a

@@ -14,13 +14,19 @@ No paper; engineering. Differences from ``mmengine.runner.Runner``:
 - the configuration is checked before anything is built (``mtl.engine.startup_checks``),
   and the training data before the first iteration;
 - a non-finite loss stops the run at its step (``NonFiniteLossHook``, added unless the
-  config lists one).
+  config lists one);
+- every runner gets an experiment name of its own (config name, time, a per-process
+  count), which names its logger, message hub and visualizer: mmengine keeps these as
+  process-wide instances by name, so two runners started in the same second (the Python
+  API, tests, benchmarks) would otherwise share them and write into the first run's folder.
 
 The tools build every runner with :func:`build_runner`; configs name it with
 ``runner_type = 'MTLRunner'`` (``configs/_base_/default_runtime.py``).
 """
+import itertools
 import os
 import os.path as osp
+import time
 from typing import Optional
 
 from mmengine.dist import is_main_process
@@ -34,6 +40,7 @@ from mtl.engine.weights import load_weights
 from mtl.registry import RUNNERS
 
 LAST_CHECKPOINT = 'last_checkpoint'
+_RUN_COUNT = itertools.count()
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
@@ -68,6 +75,9 @@ class MTLRunner(Runner):
     @classmethod
     def from_cfg(cls, cfg) -> 'MTLRunner':
         check_config(cfg)
+        if not cfg.get('experiment_name'):
+            stem = osp.splitext(osp.basename(cfg.filename))[0] if cfg.filename else 'run'
+            cfg.experiment_name = f'{stem}_{time.strftime("%Y%m%d_%H%M%S")}_{next(_RUN_COUNT)}'
         return super().from_cfg(cfg)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
