@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mtl.benchmark import data, efficiency, evaluation, overhead
+from mtl.benchmark import combiners, data, efficiency, evaluation, overhead
 from mtl.benchmark.rounds import interleave, ratio
 from mtl.engine.channels_last import ChannelsLastHook
 from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
@@ -74,6 +74,15 @@ def test_data_mode_prints_data_over_train_throughput():
     assert ratio['rounds'] == 1 and result['workers'] == 0
     assert ratio['median'] == pytest.approx(result['data_samples_per_s'][0]
                                             / result['train_samples_per_s'][0])
+
+
+def test_combiners_mode_compares_each_combiner_with_the_first():
+    args = argparse.Namespace(config=TINY, cfg_options=None, rounds=1, iters=1, batch_size=2,
+                              device='cpu', combiners=['FixedWeighting', 'PCGrad'])
+    result = combiners.run(args)['results']
+    assert result['FixedWeighting']['time_ratio']['median'] == 1.0
+    assert result['PCGrad']['time_ratio']['median'] > 0 and result['PCGrad']['ms_per_iter'] > 0
+    assert combiners.combiner_cfg('CAGrad:c=0.4') == dict(type='CAGrad', c=0.4)
 
 
 def test_evaluation_mode_times_the_config_metrics():

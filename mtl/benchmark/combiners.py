@@ -8,6 +8,7 @@ alike. Memory: the peak resident size (CPU, Linux) or CUDA allocation during a
 combiner's steps beyond what was held before them, the largest over rounds.
 """
 import ast
+import statistics
 
 import torch
 from mmengine.optim import build_optim_wrapper
@@ -38,18 +39,20 @@ def peak_rss_mib() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith('VmHWM')) / 1024
 
 
-def memory_probe(device: torch.device):
-    """A function that starts a measurement and returns one that ends it (MiB used)."""
-    def start():
-        if device.type == 'cuda':
+def start_memory(device: torch.device):
+    """Start measuring peak memory; returns a function giving the MiB used since."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated() / 2 ** 20
+
+        def used() -> float:
             torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            base = torch.cuda.memory_allocated() / 2 ** 20
-            return lambda: (torch.cuda.synchronize(), torch.cuda.max_memory_allocated() / 2 ** 20 - base)[1]
-        reset_peak_rss()
-        base = peak_rss_mib()
-        return lambda: peak_rss_mib() - base
-    return start
+            return torch.cuda.max_memory_allocated() / 2 ** 20 - base
+        return used
+    reset_peak_rss()
+    base = peak_rss_mib()
+    return lambda: peak_rss_mib() - base
 
 
 def run(args) -> dict:
@@ -57,7 +60,6 @@ def run(args) -> dict:
     device = torch.device(args.device)
     batch = cached_batches(cfg, 1, args.batch_size)[0]
     memory = {name: 0.0 for name in args.combiners}
-    probe = memory_probe(device)
     steps = {}
     for name in args.combiners:
         torch.manual_seed(0)
@@ -67,10 +69,10 @@ def run(args) -> dict:
         wrapper = build_optim_wrapper(model, wrapper_cfg)
 
         def step(name=name, model=model, wrapper=wrapper):
-            stop = probe()
+            used = start_memory(device)
             for _ in range(args.iters):
                 model.train_step(batch, wrapper)
-            memory[name] = max(memory[name], stop())
+            memory[name] = max(memory[name], used())
         steps[name] = step
     times = interleave(steps, args.rounds)
     first = args.combiners[0]
@@ -78,9 +80,9 @@ def run(args) -> dict:
     for name in args.combiners:
         time_ratio = ratio(times, name, first)
         print(format_ratio(f'{name} / {first} step time', time_ratio))
-        results[name] = dict(ms_per_iter=1000 * sorted(times[name])[len(times[name]) // 2] / args.iters,
-                             time_ratio=time_ratio, peak_extra_mib=memory[name],
-                             memory_ratio=memory[name] / memory[first] if memory[first] else None)
+        median_s = statistics.median(times[name])
+        results[name] = dict(ms_per_iter=1000 * median_s / args.iters, time_ratio=time_ratio,
+                             peak_extra_mib=memory[name], memory_ratio=memory[name] / memory[first] if memory[first] else None)
     return dict(benchmark='combiners', config=args.config, device=str(device),
                 batch_size=batch_size_of(batch), rounds=args.rounds, iters=args.iters,
                 results=results)

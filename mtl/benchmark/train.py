@@ -36,6 +36,18 @@ def build_train_step(cfg, device, amp=None, channels_last=False, compile=False, 
     return step
 
 
+def seconds_per_step(step, device, warmup: int, iters: int) -> float:
+    """Mean seconds of ``step()`` over ``iters`` calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        step()
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    synchronize(device)
+    return (time.perf_counter() - start) / iters
+
+
 def synchronize(device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize()
@@ -48,14 +60,7 @@ def run(args) -> dict:
     step = build_train_step(cfg, device, args.amp, args.channels_last, args.compile, batch)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats()
-    for _ in range(args.warmup):
-        step()
-    synchronize(device)
-    start = time.perf_counter()
-    for _ in range(args.iters):
-        step()
-    synchronize(device)
-    seconds = time.perf_counter() - start
+    seconds = seconds_per_step(step, device, args.warmup, args.iters) * args.iters
     size = batch_size_of(batch)
     result = dict(benchmark='train', config=args.config, device=str(device), amp=args.amp,
                   channels_last=args.channels_last, compile=bool(args.compile), batch_size=size,

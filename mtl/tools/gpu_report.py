@@ -18,7 +18,7 @@ import torch
 
 from mtl.benchmark.efficiency import forward_flops
 from mtl.benchmark.rounds import batch_size_of, cached_batches, load_cfg
-from mtl.benchmark.train import build_train_step, peak_memory_mib, synchronize
+from mtl.benchmark.train import build_train_step, peak_memory_mib, seconds_per_step, synchronize
 from mtl.utils.cli import run_tool
 
 CONFIGS = ('configs/jiao_nyud2_40c.py', 'configs/hps_synthrooms.py')
@@ -50,14 +50,7 @@ def measure(cfg, device, variant, batch, args) -> dict:
         torch.cuda.reset_peak_memory_stats()
     options = dict(backend='eager') if compile and args.dry_run else compile
     step = build_train_step(cfg, device, amp, channels_last, options, batch)
-    for _ in range(args.warmup):
-        step()
-    synchronize(device)
-    start = time.perf_counter()
-    for _ in range(args.iters):
-        step()
-    synchronize(device)
-    seconds = (time.perf_counter() - start) / args.iters
+    seconds = seconds_per_step(step, device, args.warmup, args.iters)
     return dict(variant=name, samples_per_s=batch_size_of(batch) / seconds, step_s=seconds,
                 peak_memory_mib=peak_memory_mib(device))
 
