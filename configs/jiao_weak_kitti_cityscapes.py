@@ -24,23 +24,13 @@ model = dict(
         seg=dict(head=dict(num_classes={{_base_.num_classes}}))),
     losses={'depth.da': dict(max_depth={{_base_.max_depth}})})
 
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='mtl_collate'),
+train_dataloader = dict(  # the base's loader settings, a mixed dataset
     dataset=dict(_delete_=True, type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='train',
              metainfo=kitti_metainfo, pipeline=train_pipeline),
         dict(type='CityscapesDataset', data_root={{_base_.data_root}}, split='train',
              metainfo={{_base_.metainfo}}, targets=('seg',), pipeline=train_pipeline)]))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='mtl_collate'),
+val_dataloader = dict(  # the base's loader settings, a mixed dataset
     dataset=dict(_delete_=True, type='MixedDataset', datasets=[
         dict(type='KITTIDepthDataset', data_root=kitti_root, split='val_selection',
              metainfo=kitti_metainfo, pipeline=test_pipeline),
