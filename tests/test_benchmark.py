@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mtl.benchmark import combiners, data, efficiency, evaluation, overhead
+from mtl.benchmark import combiners, data, efficiency, evaluation, overhead, train
 from mtl.benchmark.rounds import interleave, ratio
 from mtl.engine.channels_last import ChannelsLastHook
 from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
@@ -64,6 +64,21 @@ def test_overhead_mode_steps_all_candidates_and_merges_optimizer_groups():
     groups = result['optimizer_groups']
     assert groups['train_step'] == 2  # decay / no decay, merged from one per parameter
     assert groups['per_param'] > 50
+
+
+def train_against(against):
+    args = argparse.Namespace(config=TINY, cfg_options=None, rounds=1, iters=1, batch_size=2,
+                              device='cpu', amp=None, channels_last=False, compile=False,
+                              warmup=0, against=against)
+    return train.run(args)
+
+
+def test_train_mode_compares_a_variant_and_reports_how_far_the_weights_drift():
+    same = train_against({'optim_wrapper.optimizer.foreach': True})  # same update, other kernels
+    assert same['time_ratio']['rounds'] == 1 and same['time_ratio']['median'] > 0
+    assert same['max_parameter_difference'] < 1e-5
+    other = train_against({'optim_wrapper.optimizer.lr': 0.5})  # a different update
+    assert other['max_parameter_difference'] > 1e-2
 
 
 def test_data_mode_prints_data_over_train_throughput():

@@ -3,15 +3,23 @@
 No paper: measurement. The step is ``model.train_step`` through the optim wrapper the
 config builds, with the switches of ``mtl.engine.performance`` (mixed precision,
 channels-last, ``torch.compile``) applied as ``tools/train.py`` applies them.
+
+``--against KEY=VALUE ...`` times a variant of the config (e.g.
+``optim_wrapper.optimizer.foreach=True``) against the config as it is, in interleaved
+rounds from the same initial weights on the same batch, and prints the step-time ratio
+and how far the two models' parameters drifted apart after the same steps (float noise
+when the variant computes the same thing another way).
 """
 import copy
 import resource
 import time
 
 import torch
+from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
 
-from mtl.benchmark.rounds import add_config_arguments, batch_size_of, cached_batches, load_cfg
+from mtl.benchmark.rounds import (add_config_arguments, batch_size_of, cached_batches,
+                                  format_ratio, interleave, load_cfg, ratio)
 from mtl.engine.performance import (AMP_DTYPES, amp_wrapper_cfg, compile_train_step,
                                     to_channels_last)
 from mtl.registry import MODELS
@@ -57,6 +65,8 @@ def run(args) -> dict:
     cfg = load_cfg(args.config, args.cfg_options)
     device = torch.device(args.device)
     batch = cached_batches(cfg, 1, args.batch_size)[0]
+    if args.against:
+        return compare(args, cfg, device, batch)
     step = build_train_step(cfg, device, args.amp, args.channels_last, args.compile, batch)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats()
@@ -68,6 +78,29 @@ def run(args) -> dict:
                   threads=torch.get_num_threads(), peak_memory_mib=peak_memory_mib(device))
     print(f'{result["samples_per_s"]:.2f} samples/s, peak memory {result["peak_memory_mib"]:.0f} MiB')
     return result
+
+
+def compare(args, cfg, device, batch) -> dict:
+    """Step time of the config with ``args.against`` applied over the config's, interleaved."""
+    variant = copy.deepcopy(cfg)
+    variant.merge_from_dict(args.against)
+    steps, rounds = {}, {}
+    for name, config in (('config', cfg), ('variant', variant)):
+        torch.manual_seed(0)  # the same initial weights for both
+        steps[name] = build_train_step(config, device, args.amp, args.channels_last,
+                                       args.compile, batch)
+        rounds[name] = lambda step=steps[name]: [step() for _ in range(args.iters)]
+    times = interleave(rounds, args.rounds, warmup=1)
+    time_ratio = ratio(times, 'variant', 'config')
+    drift = max((a - b).abs().max().item() for a, b in
+                zip(steps['variant'].model.parameters(), steps['config'].model.parameters()))
+    options = ' '.join(f'{key}={value}' for key, value in args.against.items())
+    print(format_ratio(f'step time with {options} / without', time_ratio))
+    print(f'largest parameter difference after {(args.rounds + 1) * args.iters} identical '
+          f'steps: {drift:.3g}')
+    return dict(benchmark='train', config=args.config, device=str(device), against=args.against,
+                batch_size=batch_size_of(batch), iters=args.iters, threads=torch.get_num_threads(),
+                time_ratio=time_ratio, max_parameter_difference=drift)
 
 
 def peak_memory_mib(device) -> float:
@@ -83,3 +116,6 @@ def add_arguments(parser) -> None:
     parser.add_argument('--amp', choices=sorted(AMP_DTYPES), help='mixed precision dtype')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true', help='torch.compile the train step')
+    parser.add_argument('--against', nargs='+', action=DictAction, metavar='KEY=VALUE',
+                        help='time the config with these overrides against the config as it '
+                             'is (interleaved rounds; --rounds of --iters steps each)')
