@@ -83,7 +83,7 @@ def test_readme_snippet_runs_as_printed(checkpoint, tmp_path, monkeypatch, capsy
     section = README.read_text().split('## Predict from Python', 1)[1]
     snippet = re.search(r'```python\n(.*?)```', section, re.S).group(1)
     assert len(snippet.strip().splitlines()) < 10
-    ckpt = tmp_path / 'work_dirs' / 'hps_synthrooms' / 'iter_1500.pth'
+    ckpt = tmp_path / 'work_dirs' / 'hps_synthrooms' / 'iter_1900.pth'
     ckpt.parent.mkdir(parents=True)
     ckpt.write_bytes(checkpoint.read_bytes())
     Image.fromarray(np.full((30, 40, 3), 90, np.uint8)).save(tmp_path / 'room.jpg')

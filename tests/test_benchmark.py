@@ -79,6 +79,8 @@ def test_train_mode_compares_a_variant_and_reports_how_far_the_weights_drift():
     assert same['max_parameter_difference'] < 1e-5
     other = train_against({'optim_wrapper.optimizer.lr': 0.5})  # a different update
     assert other['max_parameter_difference'] > 1e-2
+    narrower = train_against({'model.backbone.channels': (16, 32, 64, 128)})
+    assert narrower['max_parameter_difference'] is None  # other shapes: nothing to compare
 
 
 def test_data_mode_prints_data_over_train_throughput():

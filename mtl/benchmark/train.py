@@ -92,15 +92,27 @@ def compare(args, cfg, device, batch) -> dict:
         rounds[name] = lambda step=steps[name]: [step() for _ in range(args.iters)]
     times = interleave(rounds, args.rounds, warmup=1)
     time_ratio = ratio(times, 'variant', 'config')
-    drift = max((a - b).abs().max().item() for a, b in
-                zip(steps['variant'].model.parameters(), steps['config'].model.parameters()))
+    drift = parameter_drift(steps['variant'].model, steps['config'].model)
     options = ' '.join(f'{key}={value}' for key, value in args.against.items())
     print(format_ratio(f'step time with {options} / without', time_ratio))
-    print(f'largest parameter difference after {(args.rounds + 1) * args.iters} identical '
-          f'steps: {drift:.3g}')
+    if drift is None:
+        print('the variant has other parameter shapes: its weights are not compared')
+    else:
+        print(f'largest parameter difference after {(args.rounds + 1) * args.iters} identical '
+              f'steps: {drift:.3g}')
     return dict(benchmark='train', config=args.config, device=str(device), against=args.against,
                 batch_size=batch_size_of(batch), iters=args.iters, threads=torch.get_num_threads(),
                 time_ratio=time_ratio, max_parameter_difference=drift)
+
+
+def parameter_drift(model, reference):
+    """Largest absolute difference between the two models' parameters; None when their
+    shapes differ (a variant with another architecture)."""
+    params, reference_params = list(model.parameters()), list(reference.parameters())
+    if [p.shape for p in params] != [p.shape for p in reference_params]:
+        return None
+    pairs = zip(params, reference_params)
+    return max((a - b).abs().max().item() for a, b in pairs)
 
 
 def peak_memory_mib(device) -> float:
