@@ -36,7 +36,7 @@ RUNNER_KEYS = {'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_
                'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
                'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
                'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
-               'experiment_name', 'runner_type', 'load_strict', 'model_wrapper_cfg',
+               'experiment_name', 'runner_type', 'load_strict', 'load_renames', 'model_wrapper_cfg',
                'find_unused_parameters', 'vis_backends', 'custom_imports'}
 
 

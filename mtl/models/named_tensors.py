@@ -13,7 +13,9 @@ Grammar::
                     ``predict`` and ``tensor`` mode ``None``
 
 Interactions and the neck declare ``inputs=dict(<forward kwarg>=<name>)``, losses
-``extra=dict(<kwarg>=<name>)``. :class:`ForwardGraph` checks the names at build time
+``extra=dict(<kwarg>=<name>)``, and a task's branch may start from a named output or
+feature of an earlier task (``model.tasks.<task>.input``, a cascade): such a task runs in a
+later *wave*, after every branch of the waves before it has finished. :class:`ForwardGraph` checks the names at build time
 (the task exists, the boundary exists, the deep-supervision head exists, the tensor is
 produced before its reader runs) and works out which stages, interactions and heads a set
 of wanted outputs needs; :class:`NamedTensors` holds one forward pass's tensors.
@@ -78,6 +80,25 @@ def check_accepts(forward: Callable, kwargs: Iterable[str], supplied: int, key: 
                               f'"{kwarg}" (it accepts {accepted})')
 
 
+def input_order(tasks: Mapping[str, dict]) -> List[str]:
+    """The task names of ``model.tasks`` in config order, except that a task whose
+    ``input`` names another task's tensor comes after that task (a cascade may list its
+    second network first)."""
+    reads = {t: parse_name(cfg['input'], f'model.tasks.{t}.input').task
+             if isinstance(cfg, dict) and cfg.get('input') is not None else None
+             for t, cfg in tasks.items()}
+    order: List[str] = []
+    while len(order) < len(reads):
+        ready = [t for t, source in reads.items() if t not in order and (source is None or source in order
+                                                                         or source not in reads)]
+        if not ready:
+            cycle = {t: reads[t] for t in reads if t not in order}
+            raise ConfigError(f'model.tasks: the tasks\' inputs form a cycle ({cycle}, task: the task '
+                              f'it reads); a cascade needs a first task that reads the backbone')
+        order.append(ready[0])
+    return order
+
+
 class Placement(NamedTuple):
     """An interaction's place: its boundary, its order there, and the tasks it connects."""
     boundary: int
@@ -91,7 +112,8 @@ class RunPlan(NamedTuple):
     ``run_to[task]`` is the last boundary the branch reaches (stages before it run);
     ``interactions``, ``deep_heads`` (tasks) and ``features`` (tasks whose feature is
     kept) are listed per boundary; ``finals`` are the tasks whose final head runs;
-    ``outputs`` the output keys the pass returns.
+    ``outputs`` the output keys the pass returns; ``waves`` the running tasks grouped by
+    wave (a wave's branches run once every earlier wave's have finished).
     """
     run_to: Dict[str, int]
     interactions: Dict[int, List[str]]
@@ -99,10 +121,7 @@ class RunPlan(NamedTuple):
     features: Dict[int, List[str]]
     finals: List[str]
     outputs: List[str]
-
-    @property
-    def boundaries(self) -> int:
-        return max(self.run_to.values(), default=-1) + 1
+    waves: List[List[str]]
 
 
 class ForwardGraph:
@@ -117,12 +136,26 @@ class ForwardGraph:
         self.deep_supervision: Dict[str, Tuple[int, ...]] = {}
         self.placements: Dict[str, Placement] = {}
         self.reads: Dict[str, Dict[str, TensorName]] = {}
+        self.inputs: Dict[str, TensorName] = {}  # task -> the named tensor its branch starts from
+        self.wave: Dict[str, int] = {}
 
-    def add_task(self, task: str, stages: int, deep_supervision: Sequence[int]) -> None:
+    def add_task(self, task: str, stages: int, deep_supervision: Sequence[int],
+                 input_name: Optional[TensorName] = None, key: str = '') -> None:
+        """Add a task; ``input_name`` (checked with :meth:`checked_name`, config key
+        ``key``) is what its branch starts from, instead of the backbone's features."""
         self.stages[task], self.deep_supervision[task] = stages, tuple(deep_supervision)
+        self.wave[task] = 0
+        if input_name is not None:
+            self.inputs[task], self.reads[key] = input_name, {'input': input_name}
+            self.wave[task] = self.wave[input_name.task] + 1
 
     def place(self, name: str, boundary: int, tasks: Sequence[str]) -> None:
         """Place an interaction after those already placed at ``boundary``."""
+        waves = {t: self.wave[t] for t in tasks}
+        if len(set(waves.values())) > 1:
+            raise ConfigError(f'model.interactions.{name}.tasks: {list(tasks)} run in different '
+                              f'waves {waves} (a task with an "input" runs after the task it '
+                              f'reads), so they share no boundary')
         index = sum(p.boundary == boundary for p in self.placements.values())
         self.placements[name] = Placement(boundary, index, tuple(tasks))
 
@@ -175,6 +208,12 @@ class ForwardGraph:
         before b, or at b with every interaction that changes it placed before the reader."""
         if name.kind == 'target':
             return
+        producer, reading = self.wave[name.task], self.wave[reader.tasks[0]]
+        if producer != reading:
+            if producer > reading:
+                raise ConfigError(f'{where}, but task "{name.task}" runs after this reader: its branch '
+                                  f'starts from model.tasks.{name.task}.input')
+            return
         if name.boundary is not None:
             if name.boundary > reader.boundary:
                 raise ConfigError(f'{where}, which is produced at boundary {name.boundary}, after this '
@@ -217,6 +256,8 @@ class ForwardGraph:
                          if p.boundary == boundary and p.index < slot and task in p.tasks]
                 if boundary:
                     todo.append(('feature', task, boundary - 1, ALL))
+                elif task in self.inputs:
+                    todo.append(('read', self.inputs[task]))
             else:
                 interactions.add(args[0])
                 place = self.placements[args[0]]
@@ -248,7 +289,9 @@ class ForwardGraph:
                        interactions=per_boundary(placed, list(self.placements)),
                        deep_heads=per_boundary({(b, t) for t, b in deep_heads}, tasks),
                        features=per_boundary({(b, t) for t, b in kept}, tasks),
-                       finals=[t for t in tasks if t in finals], outputs=list(wanted))
+                       finals=[t for t in tasks if t in finals], outputs=list(wanted),
+                       waves=[[t for t in tasks if self.wave[t] == w]
+                              for w in sorted({self.wave[t] for t in tasks})])
 
 
 class NamedTensors:
