@@ -12,6 +12,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
+from mtl.models.builder import ConfigError
+from mtl.models.interactions.mtan import MTANAttention, resample
 from mtl.models.interactions.nddr import NDDRUnit
 from mtl.registry import MODELS
 
@@ -79,6 +81,98 @@ def test_nddr_lr_mult_reaches_the_optimizer():
     for p in unit.parameters():  # the 1×1 convolutions and the BatchNorms
         assert lrs[id(p)] == pytest.approx(0.1)
     assert lrs[id(model['other'].weight)] == pytest.approx(0.01)
+
+
+# ---------------------------------------------------------------- MTAN
+def mtan(blocks=((2, 2),), tasks=('a', 'b'), **kwargs):
+    """An MTAN attention over blocks of (C_u, C_p), branches as wide as the last p."""
+    widths = {f'{k}{j}': c for j, (u, p) in enumerate(blocks, 1) for k, c in (('u', u), ('p', p))}
+    return MTANAttention(list(tasks), {t: blocks[-1][1] for t in tasks}, widths, **kwargs)
+
+
+def set_logit_bias(unit, task, j, bias):
+    """Make h's 1×1 conv output zero, so that the mask is sigmoid(BN bias) per channel."""
+    h = unit.attention[task][j][1]
+    with torch.no_grad():
+        h[0].weight.zero_()
+        h[1].bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
+
+
+def test_mtan_zero_logit_mask_halves_the_shared_feature():
+    unit = mtan()
+    for task in 'ab':
+        set_logit_bias(unit, task, 0, 0.0)
+    p, u = torch.randn(2, 2, 4, 6), torch.randn(2, 2, 4, 6)
+    out = unit({'a': torch.zeros(2, 2, 4, 6), 'b': torch.zeros(2, 2, 4, 6)}, u1=u, p1=p)
+    assert torch.allclose(out['a'], 0.5 * p) and torch.allclose(out['b'], 0.5 * p)
+
+
+def test_mtan_masks_are_per_task_and_per_channel():
+    unit = mtan()
+    set_logit_bias(unit, 'a', 0, [torch.log(torch.tensor(3.0)), 0.0])  # sigmoid(ln 3) = 0.75
+    set_logit_bias(unit, 'b', 0, [-torch.log(torch.tensor(3.0)), 50.0])  # 0.25, ~1
+    p = plane(4, 8)
+    out = unit({'a': p, 'b': p}, u1=torch.randn(1, 2, 2, 2), p1=p)
+    assert torch.allclose(out['a'], plane(3.0, 4.0))  # (0.75·4, 0.5·8)
+    assert torch.allclose(out['b'], plane(1.0, 8.0))  # (0.25·4, 1·8)
+
+
+def test_mtan_second_block_reads_u_and_the_refined_pooled_first_attention():
+    """a^(2) = h(g([u^(2); pool(f(a^(1) ⊙ p^(1)))])): the equation with the unit's own g, h, f."""
+    unit = mtan(blocks=((2, 3), (4, 5))).eval()
+    u1, p1 = torch.randn(1, 2, 8, 8), torch.randn(1, 3, 8, 8)
+    u2, p2 = torch.randn(1, 4, 4, 4), torch.randn(1, 5, 4, 4)
+    out = unit({'a': p2, 'b': p2}, u1=u1, p1=p1, u2=u2, p2=p2)
+    for task in 'ab':
+        a1 = unit.attention[task][0](u1)
+        previous = torch.nn.functional.max_pool2d(unit.refine[0](a1 * p1), 2)  # the paper's 2×2 pooling
+        a2 = unit.attention[task][1](torch.cat([u2, previous], 1))
+        assert torch.allclose(out[task], a2 * p2, atol=1e-6)
+        assert ((a2 > 0) & (a2 < 1)).all()  # a sigmoid mask
+    assert not torch.allclose(out['a'], out['b'])  # each task attends in its own way
+    assert unit.attention['a'][1][0][0].in_channels == 8 and unit.refine[0][0].out_channels == 4
+
+
+def test_mtan_resampling_pools_down_interpolates_up_keeps_equal():
+    x = torch.arange(16.0).view(1, 1, 4, 4)
+    assert torch.equal(resample(x, (2, 2)), torch.tensor([[[[5.0, 7.0], [13.0, 15.0]]]]))
+    assert resample(x, (4, 4)) is x
+    up = resample(torch.ones(1, 1, 2, 2), (4, 4))
+    assert up.shape == (1, 1, 4, 4) and torch.allclose(up, torch.ones(1, 1, 4, 4))
+
+
+def test_mtan_shapes_and_gradients_reach_the_shared_features_of_every_block():
+    unit = mtan(blocks=((2, 3), (4, 5), (5, 5)))
+    shared = dict(u1=torch.randn(2, 2, 8, 12), p1=torch.randn(2, 3, 8, 12),
+                  u2=torch.randn(2, 4, 4, 6), p2=torch.randn(2, 5, 4, 6),
+                  u3=torch.randn(2, 5, 4, 6), p3=torch.randn(2, 5, 4, 6))  # block 3 dilated: same size
+    for value in shared.values():
+        value.requires_grad_(True)
+    out = unit({'a': torch.zeros(2, 5, 4, 6), 'b': torch.zeros(2, 5, 4, 6)}, **shared)
+    assert {t: tuple(v.shape) for t, v in out.items()} == {'a': (2, 5, 4, 6), 'b': (2, 5, 4, 6)}
+    out['a'].sum().backward()
+    for name, value in shared.items():
+        assert value.grad is not None and value.grad.abs().sum() > 0, name
+    grads = {n: p.grad for n, p in unit.named_parameters()}
+    assert all(g is not None for n, g in grads.items() if n.startswith(('attention.a.', 'refine.')))
+    assert all(g is None for n, g in grads.items() if n.startswith('attention.b.'))
+
+
+@pytest.mark.parametrize('widths, message', [
+    (dict(u1=2, p1=2, p2=2), r'inputs.u2 is missing: block 2 needs both u2'),
+    (dict(u1=2, p1=2, u3=2, p3=2), r'blocks 1…L without gaps .* got blocks \[1, 3\]'),
+    (dict(u1=2, p1=2, x1=2), r'inputs.x1: MTANAttention reads u1, p1, u2, p2'),
+    (dict(u1=2, p1=3), r'attended p1 \(3 channels\), but the branches of \{.a.: 2, .b.: 2\}'),
+])
+def test_mtan_bad_configurations(widths, message):
+    with pytest.raises(ValueError, match=message):
+        MTANAttention(['a', 'b'], dict(a=2, b=2), widths)
+
+
+def test_mtan_u_and_p_of_different_resolutions_is_an_error():
+    unit = mtan()
+    with pytest.raises(ValueError, match=r'block 1: u1 is \(4, 4\) and p1 \(2, 2\)'):
+        unit({'a': plane(1, 1)}, u1=torch.zeros(1, 2, 4, 4), p1=torch.zeros(1, 2, 2, 2))
 
 
 # ---------------------------------------------------------------- configs
