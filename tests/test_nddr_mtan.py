@@ -2,6 +2,8 @@
 the units on hand-made tensors, then their configs training a few iterations on SynthRooms
 and on tiny NYUD-MT files."""
 import inspect
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
+from nyud2_fixtures import make_nyud_mt_root
 from mtl.models.builder import ConfigError
 from mtl.models.interactions.mtan import MTANAttention, resample
 from mtl.models.interactions.nddr import NDDRUnit
@@ -212,3 +215,100 @@ def test_nddr_synthrooms_config_places_a_layer_after_each_encoder_stage(tmp_path
     assert any(n.endswith('0.weight') for n in moved)  # the 1×1 convolutions learn
     metrics = runner.test()
     assert metrics['depth/abs_rel'] >= 0 and 0 <= metrics['seg/miou'] <= 1
+
+
+def test_mtan_synthrooms_config_attends_over_the_shared_backbone_stages(tmp_path):
+    cfg = tiny_synthrooms(load('mtan_synthrooms.py'))
+    runner = runner_for(cfg, tmp_path)
+    model = runner.model
+    attention = model.interactions['attention']
+    assert model.graph.placements['attention'].boundary == 0
+    assert model.graph.backbone_reads() == sorted(
+        [f'body.layer{j}' for j in (1, 2, 3, 4)] + [f'body.layer{j}.0' for j in (1, 2, 3, 4)])
+    # ResNet-18 widths: u and p of stage j both have 64·2^(j-1) channels; g reads [u; f(â)]
+    assert [m[0][0].in_channels for m in attention.attention['depth']] == [64, 256, 512, 1024]
+    before = {n: p.detach().clone() for n, p in attention.named_parameters()}
+    runner.train()
+    moved = {n.split('.')[0] for n, p in attention.named_parameters() if not torch.equal(p, before[n])}
+    assert moved == {'attention', 'refine'}
+    metrics = runner.test()
+    assert metrics['depth/abs_rel'] >= 0 and 0 <= metrics['seg/miou'] <= 1
+
+
+# ---------------------------------------------------------------- NYUD-MT
+NYUDMT_TASKS = ['depth', 'seg', 'normals', 'contours']
+
+
+def tiny_nyudmt(cfg: Config, root: Path) -> Config:
+    """timm's 8-channel test ResNet (one block per stage, so u^(j) is the stage's block .0),
+    8-channel decoders, crops of 8×12, two iterations, the tiny tree's files."""
+    def shrink(node):
+        if isinstance(node, dict):
+            if 'model_name' in node:
+                node.update(model_name='test_resnet', pretrained=False)
+            if node.get('type') == 'PyramidPoolingDecoder':
+                node['channels'] = 8
+            if node.get('type') == 'MTANAttention':
+                node['inputs'] = {k: re.sub(r'(layer\d)\.\d+$', r'\1.0', v) for k, v in node['inputs'].items()}
+            for value in node.values():
+                shrink(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                shrink(value)
+    shrink(cfg.model)
+    cfg.train_dataloader.dataset.pipeline[0]['crop_size'] = (8, 12)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = str(root)
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg.update(max_epochs=1, val_interval=1)
+    cfg.default_hooks.visualization.num_val_samples = 0
+    cfg.vis_backends = cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    return cfg
+
+
+@pytest.fixture
+def nyud_mt_root(tmp_path, shared_data):
+    root = tmp_path / 'NYUD_MT'
+    make_nyud_mt_root(root, ['0000', '0001', '0002', '0003'], ['0100', '0101'])
+    shutil.copyfile(shared_data / 'nyudv2' / 'classMapping40.mat', root / 'classMapping40.mat')
+    return root
+
+
+def test_nyudmt_nddr_config_is_resnet50_per_task_with_a_layer_after_each_stage():
+    cfg = Config.fromfile(str(CONFIGS / 'nyudmt' / 'nddr.py'))
+    assert cfg.model.backbone is None and list(cfg.model.tasks) == NYUDMT_TASKS
+    for spec in cfg.model.tasks.values():
+        encoder, decoder = spec.branch.parts
+        assert (encoder.model_name, encoder.pretrained, encoder.output_stride) == ('resnet50', True, 8)
+        assert decoder.type == 'PyramidPoolingDecoder'
+    assert {n: (i.after_stage, list(i.tasks), i.alpha_same, i.alpha_cross)
+            for n, i in cfg.model.interactions.items()} == {
+        f'nddr{k}': (k, NYUDMT_TASKS, 0.9, 0.1) for k in (1, 2, 3, 4)}
+    assert cfg.model.combiner.weights == {'depth.l1': 1.0, 'seg.ce': 1.0, 'normals.l1': 10.0,
+                                          'contours.bce': 50.0}
+
+
+def test_nyudmt_mtan_config_reads_each_resnet50_stage_and_its_last_bottleneck_input():
+    cfg = Config.fromfile(str(CONFIGS / 'nyudmt' / 'mtan.py'))
+    assert cfg.model.backbone.model_name == 'resnet50' and cfg.model.backbone.pretrained
+    attention = cfg.model.interactions.attention
+    assert attention.inputs == {
+        'u1': 'backbone:body.layer1.1', 'u2': 'backbone:body.layer2.2', 'u3': 'backbone:body.layer3.4',
+        'u4': 'backbone:body.layer4.1', 'p1': 'backbone:body.layer1', 'p2': 'backbone:body.layer2',
+        'p3': 'backbone:body.layer3', 'p4': 'backbone:body.layer4'}
+    assert list(attention.tasks) == NYUDMT_TASKS and attention.after_stage == 0
+
+
+@pytest.mark.parametrize('name', ['nddr.py', 'mtan.py'])
+def test_nyudmt_config_trains_and_evaluates_on_a_tiny_tree(name, nyud_mt_root, tmp_path):
+    cfg = tiny_nyudmt(Config.fromfile(str(CONFIGS / 'nyudmt' / name)), nyud_mt_root)
+    runner = runner_for(cfg, tmp_path / 'work')
+    interactions = runner.model.interactions
+    before = {n: p.detach().clone() for n, p in interactions.named_parameters()}
+    runner.train()
+    assert runner.iter == 2
+    assert any(not torch.equal(p, before[n]) for n, p in interactions.named_parameters())
+    metrics = runner.test()
+    for key in ('depth/abs_rel', 'seg/miou', 'normals/mean_angle', 'contours/ods_f'):
+        assert key in metrics, sorted(metrics)
