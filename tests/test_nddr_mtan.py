@@ -140,6 +140,11 @@ def test_mtan_resampling_pools_down_interpolates_up_keeps_equal():
     x = torch.arange(16.0).view(1, 1, 4, 4)
     assert torch.equal(resample(x, (2, 2)), torch.tensor([[[[5.0, 7.0], [13.0, 15.0]]]]))
     assert resample(x, (4, 4)) is x
+    odd = torch.arange(25.0).view(1, 1, 5, 5)  # 5 -> 3 as a stride-2 convolution: windows 2, 2, 1
+    assert torch.equal(resample(odd, (3, 3)), torch.tensor([[[[6.0, 8.0, 9.0], [16.0, 18.0, 19.0],
+                                                             [21.0, 23.0, 24.0]]]]))
+    assert torch.equal(resample(torch.arange(6.0).view(1, 1, 1, 6), (1, 4)),  # 6 -> 4: adaptive
+                       torch.tensor([[[[1.0, 2.0, 4.0, 5.0]]]]))
     up = resample(torch.ones(1, 1, 2, 2), (4, 4))
     assert up.shape == (1, 1, 4, 4) and torch.allclose(up, torch.ones(1, 1, 4, 4))
 

@@ -24,8 +24,9 @@ Readings (the paper leaves them open or its code differs from the figure):
 - The last block has no f: â_i^(L) goes to the task's decoder (as in the ResNet MTAN of
   the MTL survey, Vandenhende et al., TPAMI 2021).
 - Re-sampling to the next block's size: max pooling when it is smaller (the paper's 2×2
-  pooling for stride 2, exact for any size), bilinear when it is larger, none when equal
-  (dilated stages).
+  pooling for a stride-2 block, windows rounded up as the backbone's strided convolution
+  rounds; adaptive pooling for a ratio that is not an integer), bilinear when it is larger,
+  none when equal (dilated stages).
 - ``reduction`` divides g's output width: 1 is the authors' SegNet code; the survey's
   ResNet MTAN uses 4 (1×1 convolutions on 2048 channels are large).
 """
@@ -48,12 +49,16 @@ def conv_bn(in_channels: int, out_channels: int, kernel_size: int, activation: n
 
 
 def resample(x: torch.Tensor, size) -> torch.Tensor:
-    """Max pooling down to ``size``, bilinear up to it, or ``x`` when it already has it."""
+    """``x`` at ``size``: unchanged when it has it; max pooling down to it, k×k windows with
+    stride k (k = 2: the paper's pooling; rounding up as a stride-2 convolution does), or
+    adaptive max pooling when no integer k gives ``size``; bilinear up to it."""
     if tuple(x.shape[-2:]) == tuple(size):
         return x
-    if x.shape[-2] >= size[0] and x.shape[-1] >= size[1]:
-        return F.adaptive_max_pool2d(x, size)
-    return F.interpolate(x, size=size, mode='bilinear', align_corners=False)
+    if x.shape[-2] < size[0] or x.shape[-1] < size[1]:
+        return F.interpolate(x, size=size, mode='bilinear', align_corners=False)
+    factor = tuple(max(1, round(int(have) / int(want))) for have, want in zip(x.shape[-2:], size))
+    pooled = F.max_pool2d(x, factor, factor, ceil_mode=True)  # static windows: exportable
+    return pooled if tuple(pooled.shape[-2:]) == tuple(size) else F.adaptive_max_pool2d(x, size)
 
 
 def block_channels(input_channels: Mapping[str, Optional[int]]) -> list:
