@@ -175,6 +175,21 @@ def test_mtan_shapes_and_gradients_reach_the_shared_features_of_every_block():
 def test_mtan_bad_configurations(widths, message):
     with pytest.raises(ValueError, match=message):
         MTANAttention(['a', 'b'], dict(a=2, b=2), widths)
+    with pytest.raises(ValueError, match='reduction must be a positive integer'):
+        MTANAttention(['a', 'b'], dict(a=2, b=2), dict(u1=2, p1=2), reduction=0)
+
+
+def test_mtan_config_errors_name_the_interaction_key():
+    cfg = load('mtan_synthrooms.py')
+    cfg.model.backbone.model_name = 'resnet10t'
+    inputs = cfg.model.interactions.attention.inputs
+    inputs['p4'] = 'backbone:body.layer3'  # 256 channels; the decoders start from layer4's 512
+    with pytest.raises(ConfigError, match=r'model.interactions.attention: MTANAttention gives each '
+                                          r'task the attended p4 \(256 channels\)'):
+        MODELS.build(cfg.model)
+    inputs['p4'] = 'backbone:body.layer9'
+    with pytest.raises(ConfigError, match=r'model.backbone has no sub-module "body.layer9".*similar'):
+        MODELS.build(cfg.model)
 
 
 def test_mtan_u_and_p_of_different_resolutions_is_an_error():

@@ -93,6 +93,9 @@ class MTANAttention(Interaction):
     def __init__(self, tasks: Sequence[str], channels: Mapping[str, int],
                  input_channels: Mapping[str, Optional[int]], reduction: int = 1):
         super().__init__()
+        if not (isinstance(reduction, int) and reduction >= 1):
+            raise ValueError(f'reduction must be a positive integer (g\'s width is C_p // reduction), '
+                             f'got {reduction!r}')
         self.tasks = list(tasks)
         blocks = block_channels(input_channels)
         last_p = blocks[-1][1]
@@ -104,9 +107,10 @@ class MTANAttention(Interaction):
         self.attention = nn.ModuleDict({t: nn.ModuleList() for t in self.tasks})  # g, h per task
         for j, (u, p) in enumerate(blocks):
             width = u if j == 0 else 2 * u  # [u^(j); f(â^(j-1))], f giving u^(j)'s width
+            hidden = max(p // reduction, 1)
             for t in self.tasks:
-                self.attention[t].append(nn.Sequential(conv_bn(width, max(p // reduction, 1), 1, nn.ReLU()),
-                                                       conv_bn(max(p // reduction, 1), p, 1, nn.Sigmoid())))
+                self.attention[t].append(nn.Sequential(conv_bn(width, hidden, 1, nn.ReLU()),
+                                                       conv_bn(hidden, p, 1, nn.Sigmoid())))
         # f^(j): â^(j) -> the width of u^(j+1), shared by the tasks
         self.refine = nn.ModuleList(conv_bn(p, u_next, 3, nn.ReLU())
                                     for (_, p), (u_next, _) in zip(blocks, blocks[1:]))
