@@ -63,8 +63,8 @@ def test_branch_out_split_point_is_one_value():
         assert sum(p.numel() for p in model.shared_parameters()) == sum(per_layer[:k])
 
 
-@pytest.mark.parametrize('structure', ['single_depth', 'cascaded_depth_first', 'cascaded_seg_first',
-                                       'merge_in', 'branch_out_s2', 'branch_out_s5'])
+@pytest.mark.parametrize('structure', ['cascaded_depth_first', 'cascaded_seg_first', 'merge_in',
+                                       'branch_out_s2', 'branch_out_s5'])  # singles: the chain test
 def test_structure_trains_on_synthrooms(structure, tmp_path):
     runner = build_runner(tiny(load(f'synthrooms_{structure}'), tmp_path))
     model = runner.model
@@ -80,16 +80,20 @@ def test_structure_trains_on_synthrooms(structure, tmp_path):
 def test_finetuned_chain_starts_from_the_first_runs_network(tmp_path):
     first = build_runner(tiny(load('synthrooms_single_depth'), tmp_path / 'first'))
     first.train()
-    trained = {n: p.detach().clone() for n, p in first.model.named_parameters()}
+    trained = {n: v.clone() for n, v in first.model.state_dict().items()}
     cfg = tiny(load('synthrooms_finetuned_depth_to_seg'), tmp_path / 'second')
     assert cfg.load_from == 'work_dirs/synthrooms_single_depth'  # the first config's default work dir
     cfg.load_from = str(tmp_path / 'first')  # here: the test's work dir, as --cfg-options would
     second = build_runner(cfg)
+    new_head = {n: v.clone() for n, v in second.model.heads.state_dict().items()}
     second.load_or_resume()
-    loaded = dict(second.model.named_parameters())
+    loaded = second.model.state_dict()
+    # the depth network's five layers (weights and batch-norm statistics) became the semantic one's
     layers = [n for n in trained if n.startswith('branches.depth.')]
-    assert layers and all(torch.equal(trained[n], loaded[n.replace('.depth.', '.seg.', 1)]) for n in layers)
-    assert not any(n.startswith('heads.depth') for n in loaded)  # the new head starts from scratch
+    assert len({n.split('.')[3] for n in layers}) == LAYERS
+    assert all(torch.equal(trained[n], loaded[n.replace('.depth.', '.seg.', 1)]) for n in layers)
+    # the segmentation head is new: as built, not from the checkpoint
+    assert all(torch.equal(v, second.model.heads.state_dict()[n]) for n, v in new_head.items())
     second.train()  # fine-tuning runs from there
 
 
