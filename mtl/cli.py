@@ -19,6 +19,7 @@ COMMANDS = {
     'benchmark': 'benchmark', 'lr-finder': 'lr_finder', 'mean-depth-baseline': 'mean_depth_baseline',
     'prepare-nyud2': 'prepare_nyud2', 'visualize-attention': 'visualize_attention',
     'gpu-report': 'gpu_report', 'baselines': 'baselines',
+    'compare-combiners': 'compare_combiners',
 }
 
 

@@ -66,25 +66,14 @@ def derive_all(cfg: Config, tasks: List[str]) -> Dict[str, tuple]:
     return {task: single_task_config(cfg, task) for task in tasks}
 
 
-def main():
-    args = parse_args()
-    cfg = read_config(args.config, args.cfg_options)
-    name = osp.splitext(osp.basename(args.config))[0]
-    work_dir = args.work_dir or osp.join('work_dirs', f'{name}_baselines')
-    tasks = args.tasks or evaluated_tasks(cfg.model)
-    seeds = args.seeds or [int((cfg.get('randomness') or {}).get('seed', 0))]
+def run_baselines(cfg: Config, config: str, work_dir: str, tasks: List[str],
+                  seeds: List[int]) -> Dict[str, Dict[int, dict]]:
+    """Train and test every task's baseline for every seed, one run after another; write
+    ``<work_dir>/<task>.json`` (mean over seeds) and return ``{task: {seed: metrics}}``."""
     derived = derive_all(cfg, tasks)
-    runs = [(task, seed) for task in tasks for seed in seeds]
-    if args.dry_run:
-        for task, (task_cfg, notes) in derived.items():
-            path = osp.join(work_dir, task, 'config.py')
-            os.makedirs(osp.dirname(path), exist_ok=True)
-            task_cfg.dump(path)
-            print(f'{describe(task, task_cfg, notes)}\n  config: {path}')
-        print(f'--dry-run: {len(runs)} runs (tasks {tasks}, seeds {seeds}) not started')
-        return
     for task, (task_cfg, notes) in derived.items():
         print(describe(task, task_cfg, notes), flush=True)
+    runs = [(task, seed) for task in tasks for seed in seeds]
     results: Dict[str, Dict[int, dict]] = {task: {} for task in tasks}
     for i, (task, seed) in enumerate(runs, 1):
         run_dir = osp.join(work_dir, task, f'seed{seed}')
@@ -93,11 +82,30 @@ def main():
         if len(results[task]) == len(seeds):
             out = osp.join(work_dir, f'{task}.json')
             save_metrics(mean_metrics(results[task]), out, dict(
-                config=args.config, task=task, seeds=seeds, dropped=derived[task][1],
+                config=config, task=task, seeds=seeds, dropped=derived[task][1],
                 per_seed={str(s): m for s, m in results[task].items()}))
             print(f'{task}: baseline (mean over seeds {seeds}) saved to {out}', flush=True)
-    print(f'Baselines in {work_dir}: python tools/test.py {args.config} CHECKPOINT '
-          f'--baselines {work_dir}')
+    return results
+
+
+def main():
+    args = parse_args()
+    cfg = read_config(args.config, args.cfg_options)
+    name = osp.splitext(osp.basename(args.config))[0]
+    work_dir = args.work_dir or osp.join('work_dirs', f'{name}_baselines')
+    tasks = args.tasks or evaluated_tasks(cfg.model)
+    seeds = args.seeds or [int((cfg.get('randomness') or {}).get('seed', 0))]
+    if not args.dry_run:
+        run_baselines(cfg, args.config, work_dir, tasks, seeds)
+        print(f'Baselines in {work_dir}: python tools/test.py {args.config} CHECKPOINT '
+              f'--baselines {work_dir}')
+        return
+    for task, (task_cfg, notes) in derive_all(cfg, tasks).items():
+        path = osp.join(work_dir, task, 'config.py')
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        task_cfg.dump(path)
+        print(f'{describe(task, task_cfg, notes)}\n  config: {path}')
+    print(f'--dry-run: {len(tasks) * len(seeds)} runs (tasks {tasks}, seeds {seeds}) not started')
 
 
 if __name__ == '__main__':
