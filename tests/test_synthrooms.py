@@ -275,7 +275,8 @@ def _float_canary() -> str:
     rays = np.stack([x, x[::-1] * 0.5, np.ones_like(x)])
     rotation = camera_rotation(0.3, -0.2)
     return _digest({'sin': np.sin(x * 43.1), 'cos': np.cos(x[:1001]),
-                    'atan2': np.arctan2(x, x[::-1]), 'scalar': np.array([np.sin(0.7), np.cos(-2.1)]),
+                    'atan2': np.arctan2(x, x[::-1]),
+                    'scalar': np.array([np.sin(0.7), np.cos(-2.1)]),
                     'gemm': np.tensordot(rotation, rays, 1)})
 
 
