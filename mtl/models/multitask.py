@@ -27,16 +27,13 @@ output ``t@k`` (it reads the branch feature at k before the interactions there).
 named ``owner.what`` reads output ``owner`` (or ``pred=``, any output) and the owner
 task's target (or ``target=``).
 
-Named tensors (grammar in :mod:`mtl.models.named_tensors`): ``task``, ``task@k``,
-``feature:task@k`` and ``target:key``. Interactions and the neck declare
+Named tensors (grammar and rules in :mod:`mtl.models.named_tensors`): ``task``, ``task@k``,
+``feature:task@k``, ``target:key`` and ``backbone:path``. Interactions and the neck declare
 ``inputs=dict(<forward kwarg>=<name>)`` and receive the tensors as keyword arguments;
-losses declare ``extra=dict(<kwarg>=<name>)``. The neck reads only ``target:`` names.
-The names are checked at build time; a reader at boundary b reads only what exists
-when it runs. A final output read before the pass ends is computed early, once. Every
-output runs in ``loss`` and ``tensor`` mode; ``predict`` mode runs the non-auxiliary
-final outputs and, transitively, what they read, and returns only those outputs. A neck
-or an interaction may return ``(features, losses)``: the losses are named ``neck.<key>``
-or ``<interaction name>.<key>`` and must be declared
+losses declare ``extra=dict(<kwarg>=<name>)``. The names are checked at build time.
+``predict`` mode runs the non-auxiliary final outputs and, transitively, what they read.
+A neck or an interaction may return ``(features, losses)``: the losses are named
+``neck.<key>`` or ``<interaction name>.<key>`` and must be declared
 (``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
@@ -49,7 +46,8 @@ from torch import nn
 from mtl.models.base import GradientCombiner, Head, Loss, TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.models.gradients import combined_gradient_term
-from mtl.models.named_tensors import KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, check_accepts
+from mtl.models.named_tensors import (KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, capture_outputs,
+                                      check_accepts, probe_channels)
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
 
@@ -87,7 +85,7 @@ class MultiTaskModel(BaseModel, TaskModel):
         backbone: shared trunk giving multi-scale features, or ``None`` so that each
             branch receives the normalised image (per-task encoders).
         neck: optional shared module on the feature list (``in_channels`` list given),
-            with optional ``inputs`` (``target:`` names only).
+            with optional ``inputs`` (``target:`` and ``backbone:`` names only).
         interactions: ``{name: dict(type, after_stage, tasks, inputs={}, ...)}`` plugins at
             stage boundaries (0 = the branch inputs).
         losses: ``{'owner.loss': dict(type, pred=None, target=None, extra={}, ...)}``.
@@ -108,8 +106,8 @@ class MultiTaskModel(BaseModel, TaskModel):
         self.test_cfg = {'flip': False, **(test_cfg or {})}
         self.backbone = build_component(backbone, 'model.backbone') if backbone else None
         channels = list(self.backbone.out_channels) if self.backbone else [3]
-        self.graph = ForwardGraph()
-        self.neck = self._build_reader(neck, 'model.neck', 'neck', kinds=('target',),
+        self.graph = ForwardGraph([n for n, _ in self.backbone.named_modules()] if self.backbone else None)
+        self.neck = self._build_reader(neck, 'model.neck', 'neck', kinds=('target', 'backbone'),
                                        in_channels=channels) if neck else None
         feature_channels = list(self.neck.out_channels) if self.neck else channels
         self._build_tasks(tasks, feature_channels)
@@ -198,8 +196,14 @@ class MultiTaskModel(BaseModel, TaskModel):
 
     def channels_of(self, reads: Dict[str, TensorName]) -> Dict[str, Optional[int]]:
         """``{kwarg: channels}`` of named tensors: a feature's branch channels, an output's
-        ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map)."""
+        ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map), a backbone
+        sub-module's measured channels."""
+        paths = [name.module for name in reads.values() if name.kind == 'backbone']
+        probed = probe_channels(self.backbone, paths, 'model.backbone') if paths else {}
+
         def channels(name: TensorName) -> Optional[int]:
+            if name.kind == 'backbone':
+                return probed[name.module]
             if name.kind == 'target':
                 return TARGET_SPECS[name.target].channels
             if name.kind == 'feature':
@@ -302,9 +306,10 @@ class MultiTaskModel(BaseModel, TaskModel):
         batch in ``loss`` mode, read by ``target:`` names; ``None`` otherwise."""
         plan = self.predict_plan if predicting else self.train_plan
         size = tuple(inputs.shape[-2:])
-        features = self.backbone(inputs) if self.backbone else [inputs]
+        with capture_outputs(self.backbone, self.graph.backbone_reads()) as tapped:
+            features = self.backbone(inputs) if self.backbone else [inputs]
         x: Dict[str, torch.Tensor] = {}
-        named = NamedTensors(self.heads, size, targets, x)
+        named = NamedTensors(self.heads, size, targets, x, tapped)
         if self.neck:
             features = self._call('neck', self.neck, features, named)
         x.update({t: features[self.task_cfg[t]['in_index']] for t in plan.run_to})

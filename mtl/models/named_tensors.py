@@ -11,6 +11,11 @@ Grammar::
     target:key      a target of the batch (a key of ``mtl.structures.TARGET_SPECS``); in
                     ``loss`` mode the batch's tensor (``None`` when the batch lacks it), in
                     ``predict`` and ``tensor`` mode ``None``
+    backbone:path   the output of the shared backbone's sub-module ``path`` (its name in
+                    ``model.backbone.named_modules()``, e.g. ``body.layer2.0`` of a
+                    ``TimmBackbone``: an intermediate level that ``out_indices`` does not
+                    return), captured by a forward hook; its channels are measured once at
+                    build time by a forward pass of a small blank image
 
 Interactions and the neck declare ``inputs=dict(<forward kwarg>=<name>)``, losses
 ``extra=dict(<kwarg>=<name>)``. :class:`ForwardGraph` checks the names at build time
@@ -18,10 +23,12 @@ Interactions and the neck declare ``inputs=dict(<forward kwarg>=<name>)``, losse
 produced before its reader runs) and works out which stages, interactions and heads a set
 of wanted outputs needs; :class:`NamedTensors` holds one forward pass's tensors.
 """
+import difflib
 import inspect
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -29,19 +36,22 @@ from torch import nn
 from mtl.models.builder import ConfigError
 from mtl.structures import TARGET_SPECS
 
-KINDS = ('output', 'feature', 'target')
+KINDS = ('output', 'feature', 'target', 'backbone')
+PROBE_SIZE = 64  # side of the blank image that measures a backbone sub-module's channels
 ALL = sys.maxsize  # "after every interaction at the boundary"
 
 
 @dataclass(frozen=True)
 class TensorName:
-    """A parsed name: ``kind`` is 'output', 'feature' or 'target'; ``boundary`` is None
-    for a task's final output; ``target`` is the batch key of a 'target' name."""
+    """A parsed name: ``kind`` is 'output', 'feature', 'target' or 'backbone'; ``boundary``
+    is None for a task's final output; ``target`` is the batch key of a 'target' name,
+    ``module`` the sub-module path of a 'backbone' name."""
     text: str
     kind: str
     task: str = ''
     boundary: Optional[int] = None
     target: str = ''
+    module: str = ''
 
     @property
     def output(self) -> str:
@@ -51,11 +61,13 @@ class TensorName:
 
 def parse_name(text, where: str) -> TensorName:
     """Parse ``text`` by the grammar above; ``where`` describes the reader for errors."""
-    usage = 'use "task", "task@k", "feature:task@k" or "target:key"'
+    usage = 'use "task", "task@k", "feature:task@k", "target:key" or "backbone:path"'
     if not isinstance(text, str):
         raise ConfigError(f'{where}: expected a tensor name, got {text!r}; {usage}')
     if text.startswith('target:'):
         return TensorName(text, 'target', target=text[len('target:'):])
+    if text.startswith('backbone:'):
+        return TensorName(text, 'backbone', module=text[len('backbone:'):])
     kind, body = ('feature', text[len('feature:'):]) if text.startswith('feature:') else ('output', text)
     task, at, boundary = body.partition('@')
     if not task.isidentifier() or (at and not boundary.isdigit()):
@@ -76,6 +88,42 @@ def check_accepts(forward: Callable, kwargs: Iterable[str], supplied: int, key: 
         if kwarg not in accepted:
             raise ConfigError(f'{key}.{kwarg}: {forward.__qualname__} takes no keyword argument '
                               f'"{kwarg}" (it accepts {accepted})')
+
+
+@contextmanager
+def capture_outputs(module: Optional[nn.Module], paths: Sequence[str]) -> Iterator[Dict[str, torch.Tensor]]:
+    """``{path: output}`` of ``module``'s sub-modules ``paths`` in the forward passes run
+    inside the ``with`` block (a sub-module called twice keeps its last output)."""
+    outputs: Dict[str, torch.Tensor] = {}
+    modules = dict(module.named_modules()) if module is not None and paths else {}
+    handles = [modules[path].register_forward_hook(
+        lambda _module, _args, output, path=path: outputs.__setitem__(path, output))
+        for path in paths]
+    try:
+        yield outputs
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def probe_channels(backbone: nn.Module, paths: Sequence[str], key: str) -> Dict[str, int]:
+    """Channels of the outputs of ``backbone``'s sub-modules ``paths``, from one forward
+    pass of a blank ``PROBE_SIZE``² image in eval mode (running statistics untouched)."""
+    training, param = backbone.training, next(backbone.parameters(), None)
+    image = torch.zeros(1, 3, PROBE_SIZE, PROBE_SIZE, device=None if param is None else param.device)
+    backbone.eval()
+    try:
+        with torch.no_grad(), capture_outputs(backbone, paths) as outputs:
+            backbone(image)
+    finally:
+        backbone.train(training)
+    for path in paths:
+        output = outputs.get(path)
+        if not isinstance(output, torch.Tensor) or output.dim() != 4:
+            got = 'nothing (it does not run)' if output is None else type(output).__name__
+            raise ConfigError(f'{key}: "backbone:{path}" must be a sub-module whose output is a '
+                              f'B×C×H×W tensor; it gave {got}')
+    return {path: outputs[path].shape[1] for path in paths}
 
 
 class Placement(NamedTuple):
@@ -110,9 +158,12 @@ class ForwardGraph:
 
     The model adds its tasks (:meth:`add_task`) and places its interactions
     (:meth:`place`) in the order they run; readers then declare what they read.
+    ``backbone_modules``: the names of the shared backbone's sub-modules (``None``: the
+    model has no backbone).
     """
 
-    def __init__(self):
+    def __init__(self, backbone_modules: Optional[Sequence[str]] = None):
+        self.backbone_modules = None if backbone_modules is None else [n for n in backbone_modules if n]
         self.stages: Dict[str, int] = {}
         self.deep_supervision: Dict[str, Tuple[int, ...]] = {}
         self.placements: Dict[str, Placement] = {}
@@ -149,7 +200,20 @@ class ForwardGraph:
             self.check_causal(name, place, where)
         return name
 
+    def backbone_reads(self) -> List[str]:
+        """The backbone sub-modules that some reader reads (``backbone:path``)."""
+        return sorted({n.module for reads in self.reads.values() for n in reads.values()
+                       if n.kind == 'backbone'})
+
     def check_exists(self, name: TensorName, where: str) -> None:
+        if name.kind == 'backbone':
+            if self.backbone_modules is None:
+                raise ConfigError(f'{where}, but the model has no shared backbone (model.backbone is None)')
+            if name.module not in self.backbone_modules:
+                close = difflib.get_close_matches(name.module, self.backbone_modules, n=6)
+                raise ConfigError(f'{where}, but model.backbone has no sub-module "{name.module}" (names '
+                                  f'as in model.backbone.named_modules()); similar: {close}')
+            return
         if name.kind == 'target':
             if name.target not in TARGET_SPECS:
                 raise ConfigError(f'{where}: "{name.target}" is not a known target {sorted(TARGET_SPECS)}; '
@@ -172,8 +236,9 @@ class ForwardGraph:
     def check_causal(self, name: TensorName, reader: Placement, where: str) -> None:
         """A reader at boundary b reads what exists when it runs: features and
         deep-supervision outputs at boundaries <= b, and final outputs whose branch ended
-        before b, or at b with every interaction that changes it placed before the reader."""
-        if name.kind == 'target':
+        before b, or at b with every interaction that changes it placed before the reader.
+        Targets and backbone tensors exist before any reader runs."""
+        if name.kind in ('target', 'backbone'):
             return
         if name.boundary is not None:
             if name.boundary > reader.boundary:
@@ -226,7 +291,7 @@ class ForwardGraph:
 
     @staticmethod
     def _read_needs(name: TensorName) -> list:
-        if name.kind == 'target':
+        if name.kind in ('target', 'backbone'):
             return []
         if name.kind == 'feature':
             return [('feature', name.task, name.boundary, 0)]
@@ -255,13 +320,15 @@ class NamedTensors:
     """The named tensors of one forward pass.
 
     ``outputs`` maps output keys to head outputs, ``features`` maps ``(task, boundary)``
-    to the kept branch features, ``aux_losses`` holds the components' auxiliary losses.
+    to the kept branch features, ``aux_losses`` holds the components' auxiliary losses,
+    ``backbone`` the captured backbone sub-module outputs (``{path: tensor}``).
     ``live`` is the pass's current ``{task: feature}``: a final output read before the
     pass ends is computed from it, once.
     """
 
     def __init__(self, heads: nn.ModuleDict, size: Tuple[int, int], targets: Optional[dict],
-                 live: Dict[str, torch.Tensor]):
+                 live: Dict[str, torch.Tensor], backbone: Optional[Dict[str, torch.Tensor]] = None):
+        self.backbone = backbone or {}
         self.outputs: Dict[str, torch.Tensor] = {}
         self.features: Dict[Tuple[str, int], torch.Tensor] = {}
         self.aux_losses: Dict[str, torch.Tensor] = {}
@@ -275,6 +342,8 @@ class NamedTensors:
     def get(self, name: TensorName) -> Optional[torch.Tensor]:
         if name.kind == 'target':
             return None if self.targets is None else self.targets.get(name.target)
+        if name.kind == 'backbone':
+            return self.backbone[name.module]
         if name.kind == 'feature':
             return self.features[(name.task, name.boundary)]
         return self.final(name.task) if name.boundary is None else self.outputs[name.output]
