@@ -66,6 +66,9 @@ class MessagePassing(nn.Module):
         else:
             self.gates = nn.ModuleDict()
 
+    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        return self.pass_messages(features)
+
     def pass_messages(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``{k: F^{o,k}}`` for the receivers, from ``{t: F^t}`` of every task."""
         if set(features) != set(self.widths):
