@@ -22,10 +22,9 @@
 Results are printed and, with ``--out FILE``, saved as JSON.
 """
 import argparse
-import json
 
 from mtl.benchmark import MODES
-from mtl.utils.cli import run_tool
+from mtl.utils.cli import report_json, run_tool
 
 
 def parse_args():
@@ -40,10 +39,7 @@ def parse_args():
 def main():
     args = parse_args()
     result = MODES[args.command].run(args)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    report_json(result, args.out)
 
 
 if __name__ == '__main__':
