@@ -146,7 +146,7 @@ def test_fpm_config_errors():
 def test_distillation_at_each_scale_gates_each_message_by_its_source_then_aggregates():
     """F°_{s,k} = F_{s,k} + Σ_{l≠k} σ(W F_{s,l}) ⊙ (W' F_{s,l}), then [F°_1, up(F°_2)]."""
     module = MultiScaleDistillation(tasks=('depth',), input_channels=dict(depth=[1, 1], seg=[1, 1],
-                                                                          normals=[1, 1]))
+                                                                          normals=[1, 1]), fuse=False)
     assert module.output_channels() == dict(depth=2)
     weights = {0: dict(seg=(0.5, 2.0), normals=(-1.0, 3.0)), 1: dict(seg=(1.5, -1.0), normals=(2.0, 0.5))}
     for s, pairs in weights.items():
@@ -163,6 +163,23 @@ def test_distillation_at_each_scale_gates_each_message_by_its_source_then_aggreg
     assert out['depth'].shape == (2, 2, 4, 6)
     assert torch.allclose(out['depth'][:, :1], distilled(fine, 0), atol=1e-6)
     assert torch.allclose(out['depth'][:, 1:], distilled(coarse, 1)[..., :1, :1].expand(2, 1, 4, 6), atol=1e-6)
+
+
+def test_aggregation_ends_with_a_1x1_conv_bn_relu_over_the_scales():
+    module = MultiScaleDistillation(tasks=('seg',), input_channels=dict(seg=[2, 1], depth=[2, 1])).eval()
+    assert module.output_channels() == dict(seg=3)
+    conv = module.fuse['seg'][0]
+    assert conv.kernel_size == (1, 1) and conv.in_channels == conv.out_channels == 3
+    mix = torch.tensor([[1., 0, 0], [0, 0, 1], [1, 1, -1]])
+    with torch.no_grad():
+        conv.weight.copy_(mix.view(3, 3, 1, 1))
+    plain = MultiScaleDistillation(tasks=('seg',), input_channels=dict(seg=[2, 1], depth=[2, 1]), fuse=False)
+    plain.scales.load_state_dict(module.scales.state_dict())
+    inputs = dict(seg=[torch.randn(1, 2, 4, 4), torch.randn(1, 1, 2, 2)],
+                  depth=[torch.randn(1, 2, 4, 4), torch.randn(1, 1, 2, 2)])
+    aggregated = plain(dict(seg=None), **inputs)['seg']
+    expected = F.relu(torch.einsum('oc,bchw->bohw', mix, aggregated) / (1 + 1e-5) ** 0.5)
+    assert torch.allclose(module(dict(seg=None), **inputs)['seg'], expected, atol=1e-6)
 
 
 def test_distillation_input_errors():
