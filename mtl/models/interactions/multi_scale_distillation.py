@@ -80,6 +80,8 @@ class MultiScaleDistillation(Interaction):
         if set(scales) != set(self.sources):
             raise KeyError(f'MultiScaleDistillation expects the features of {self.sources} as '
                            f'keyword inputs, got {sorted(scales)}')
+        # ``features`` (the receivers' features at this, the last, boundary) are the last
+        # entries of their lists already
         distilled = [unit({t: scales[t][s] for t in self.sources}) for s, unit in enumerate(self.scales)]
         size = max((d[self.tasks[0]].shape[-2:] for d in distilled), key=lambda hw: hw[0] * hw[1])
         out = {}
