@@ -273,6 +273,19 @@ def test_bad_configs_are_errors_naming_the_key(change, key, message):
     assert str(error.value).startswith(key), str(error.value)
 
 
+@pytest.mark.parametrize('task', ['depth', 'seg'])
+def test_single_task_baselines_keep_the_backbone_branch_and_schedule(task):
+    multi = Config.fromfile(str(CONFIGS / 'mtinet_synthrooms.py'))
+    single = Config.fromfile(str(CONFIGS / 'mtinet_ablation' / f'synthrooms_single_{task}.py'))
+    assert single.model.backbone == multi.model.backbone and not single.model.interactions
+    assert list(single.model.tasks) == [task] and not single.model.tasks[task].get('deep_supervision')
+    assert single.model.tasks[task].branch == multi.model.tasks[task].branch
+    assert list(single.model.losses) == [next(n for n in multi.model.losses if n.split('.')[0] == task)]
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
+        assert single[key] == multi[key], key
+    assert single.train_dataloader.dataset.tasks == (task,)
+
+
 # ------------------------------------------------------------------ NYUD-MT
 def runner_for(cfg: Config, work_dir: Path) -> Runner:
     cfg.work_dir, cfg.log_level = str(work_dir), 'WARNING'
