@@ -19,6 +19,7 @@ from mtl.models.decoders.multi_scale_refinement import MultiScaleRefinementDecod
 from mtl.models.interactions.feature_propagation import FeaturePropagation
 from mtl.models.interactions.multi_scale_distillation import MultiScaleDistillation
 from mtl.registry import MODELS
+from mtl.utils.single_task import single_task_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 TASKS = ('depth', 'seg', 'normals', 'contours')
@@ -273,17 +274,18 @@ def test_bad_configs_are_errors_naming_the_key(change, key, message):
     assert str(error.value).startswith(key), str(error.value)
 
 
-@pytest.mark.parametrize('task', ['depth', 'seg'])
-def test_single_task_baselines_keep_the_backbone_branch_and_schedule(task):
-    multi = Config.fromfile(str(CONFIGS / 'mtinet_synthrooms.py'))
-    single = Config.fromfile(str(CONFIGS / 'mtinet_ablation' / f'synthrooms_single_{task}.py'))
-    assert single.model.backbone == multi.model.backbone and not single.model.interactions
-    assert list(single.model.tasks) == [task] and not single.model.tasks[task].get('deep_supervision')
-    assert single.model.tasks[task].branch == multi.model.tasks[task].branch
-    assert list(single.model.losses) == [next(n for n in multi.model.losses if n.split('.')[0] == task)]
-    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg'):
-        assert single[key] == multi[key], key
-    assert single.train_dataloader.dataset.tasks == (task,)
+def test_single_task_baseline_keeps_the_branch_and_initial_predictions_and_drops_the_rest():
+    """tools/baselines.py's derivation (mtl/utils/single_task.py) follows the list reads."""
+    cfg = Config.fromfile(str(CONFIGS / 'mtinet_synthrooms.py'))
+    depth, notes = single_task_config(cfg, 'depth')
+    assert list(depth.model.tasks) == ['depth'] and depth.model.interactions == {}
+    assert depth.model.tasks.depth.deep_supervision == (1, 2, 3, 4)
+    assert list(depth.model.losses) == ['depth.l1'] + [f'depth@{s}.l1' for s in (1, 2, 3, 4)]
+    assert [n.split(' ')[1] for n in notes] == ['model.interactions.fpm1', 'model.interactions.fpm2',
+                                                'model.interactions.fpm3', 'model.interactions.distill']
+    assert "reads ['feature:seg@1', 'feature:seg@2'" in notes[-1]
+    model = MODELS.build(depth.model)
+    assert model.heads['depth'].conv[0].in_channels == 32  # no aggregation: the 1/4 feature
 
 
 # ------------------------------------------------------------------ NYUD-MT

@@ -1,0 +1,14 @@
+# Single-task baseline on NYUD-MT: 40-class segmentation alone, with the backbone, decoder, head,
+# loss, schedule and data of configs/nyudmt/hps.py (the reference of Δm: tools/test.py
+# --baselines DIR reads this config's metrics JSON from DIR; docs/nyudmt.md).
+_base_ = [
+    '../_base_/models/nyudmt_resnet50.py',
+    '../_base_/schedules/nyudmt_adam_poly.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    tasks=dict(seg={{_base_.tasks.seg}}),
+    losses={{_base_.task_losses.seg}},
+    combiner=dict(type='FixedWeighting'))
+val_evaluator = [{{_base_.evaluators.seg}}]
+test_evaluator = val_evaluator
