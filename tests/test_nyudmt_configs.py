@@ -15,7 +15,7 @@ from nyud2_fixtures import make_nyud_mt_root
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 TASKS = ('depth', 'seg', 'normals', 'contours')
 METRICS = dict(depth='DepthMetric', seg='SegMetric', normals='NormalMetric',
-               contours='ContourMetric')
+               contours='BoundaryFMetric')
 # config: the tasks it predicts
 NYUDMT = {'hps.py': TASKS, **{f'single_{t}.py': (t,) for t in TASKS}}
 
