@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mtl.benchmark import combiners, data, efficiency, evaluation, overhead
+from mtl.benchmark import combiners, data, efficiency, evaluation, inference, overhead
 from mtl.benchmark.rounds import interleave, ratio
 from mtl.engine.channels_last import ChannelsLastHook
 from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
@@ -88,8 +88,20 @@ def test_combiners_mode_compares_each_combiner_with_the_first():
 def test_evaluation_mode_times_the_config_metrics():
     args = argparse.Namespace(config=TINY, cfg_options=None, images=2, batch_size=2, size=(32, 48))
     result = evaluation.run(args)
-    assert result['images'] == 2 and result['forward_s'] > 0 and result['process_s'] > 0
+    assert result['images'] == 2 and result['forward_s'] > 0 and result['metrics_s'] > 0
+    assert result['forward_cpu_s'] > 0 and result['evaluation_over_forward_cpu'] > 0
     assert 'depth/abs_rel' in result['metrics'] and 'seg/miou' in result['metrics']
+
+
+def test_inference_mode_times_the_api_pytorch_and_onnxruntime(capsys):
+    args = argparse.Namespace(config=TINY, checkpoint=None, cfg_options=None, size=(32, 48),
+                              rounds=1, iters=1)
+    result = inference.run(args)
+    assert set(result['median_images_per_s']) == {'inference_model', 'pytorch', 'onnxruntime'}
+    assert all(rate > 0 for rate in result['median_images_per_s'].values())
+    assert result['outputs'] == ['depth', 'seg'] and result['max_abs_difference'] < 1e-3
+    printed = capsys.readouterr().out
+    assert 'speed onnxruntime / pytorch' in printed and 'onnxruntime ' in printed
 
 
 def test_performance_flags_set_the_config_keys():

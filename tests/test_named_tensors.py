@@ -258,7 +258,7 @@ ERRORS = [
      r'model.interactions.distil.inputs.depth: "feature:depth" needs a boundary'),
     (dict(neck=dict(type=LabelNeck, inputs=dict(labels='feature:depth@0'))),
      r'model.neck reads feature "feature:depth@0" \(model.neck.inputs.labels\), but it can read only '
-     r'target names'),
+     r'target or backbone names'),
     (dict(neck=dict(type=LabelNeck, inputs=dict(labels='target:sky'))),
      r'model.neck reads target "target:sky" \(model.neck.inputs.labels\): "sky" is not a known target'),
     (dict(losses={'seg.pair': dict(type=FeaturePairLoss, extra=dict(f_d='feature:sky@1'))}),
@@ -284,3 +284,76 @@ def test_a_config_that_reads_nothing_keeps_nothing():
     assert model.predict_plan.run_to == {'depth': 2, 'seg': 2}
     assert model.predict_plan.deep_heads == {}
     assert model.train_plan.deep_heads == {1: ['depth', 'seg']}
+
+
+# ---------------------------------------------------------------- backbone:path
+class TwoConvBackbone(nn.Module):
+    """conv (3 -> C) then bn then wide (C -> 2C); returns only the last map. ``unused`` never runs."""
+    out_channels = [2 * C]
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn, self.wide = nn.Conv2d(3, C, 3, padding=1), nn.BatchNorm2d(C), nn.Conv2d(C, 2 * C, 1)
+        self.unused = nn.Conv2d(C, C, 1)
+
+    def forward(self, x):
+        return [self.wide(self.bn(self.conv(x)))]
+
+
+class Tap(Interaction):
+    """Keeps what it reads; adds a 1×1 conv of it to each task's feature."""
+
+    def __init__(self, tasks, channels, input_channels):
+        super().__init__()
+        self.tasks, self.input_channels = list(tasks), input_channels
+        self.mix = nn.ModuleDict({t: nn.Conv2d(input_channels['u'], channels[t], 1) for t in tasks})
+
+    def forward(self, features, u):
+        self.seen = u
+        return {t: features[t] + self.mix[t](u) for t in self.tasks}
+
+
+def tapping(inputs, backbone=TwoConvBackbone, **model):
+    tasks = dict(depth=dict(branch=branch(), head=DEPTH_HEAD),
+                 seg=dict(branch=branch(), head=dict(type='SegHead', num_classes=3)))
+    return MODELS.build(dict(type='MultiTaskModel', backbone=backbone and dict(type=backbone), tasks=tasks,
+                             interactions=dict(tap=dict(type=Tap, after_stage=1, tasks=('depth', 'seg'),
+                                                        inputs=inputs)),
+                             losses={'depth.l1': dict(type='MaskedL1Loss')}, **model))
+
+
+def test_an_interaction_reads_an_intermediate_backbone_module_by_name():
+    model = tapping(dict(u='backbone:bn'))
+    tap = model.interactions['tap']
+    assert tap.input_channels == {'u': C}  # measured by the build-time probe
+    assert model.backbone.bn.num_batches_tracked == 0 and model.backbone.training  # probe left no trace
+    inputs = batch(model)['inputs']
+    losses = model(**batch(model), mode='loss')
+    expected = model.backbone.bn(model.backbone.conv(inputs))
+    assert torch.allclose(tap.seen, expected) and tap.seen.shape == (2, C, H, W)
+    assert not model.backbone.bn._forward_hooks  # the hooks live for one pass only
+    losses['loss_depth.l1'].backward()
+    assert model.backbone.conv.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        model(inputs, mode='predict')
+    assert tap.seen.shape == (2, C, H, W)  # predict mode reads it too
+
+
+def test_a_neck_may_read_backbone_modules():
+    model = tapping(dict(u='backbone:conv'), neck=dict(type=LabelNeck, inputs=dict(labels='backbone:conv')))
+    model(**batch(model), mode='loss')
+    assert model.neck.input_channels == {'labels': C} and model.neck.labels.shape == (2, C, H, W)
+
+
+@pytest.mark.parametrize('inputs, backbone, message', [
+    (dict(u='backbone:wid'), TwoConvBackbone,
+     r'model.interactions.tap reads backbone "backbone:wid" \(model.interactions.tap.inputs.u\), but '
+     r'model.backbone has no sub-module "wid" .*similar: \[\'wide\''),
+    (dict(u='backbone:conv'), None, r'but the model has no shared backbone \(model.backbone is None\)'),
+    (dict(u='backbone:unused'), TwoConvBackbone,
+     r'"backbone:unused" must be a sub-module whose output is a B×C×H×W tensor; it gave nothing'),
+])
+def test_bad_backbone_names_are_config_errors(inputs, backbone, message):
+    with pytest.raises(ConfigError, match=message):
+        tapping(inputs, backbone)

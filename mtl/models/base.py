@@ -199,6 +199,13 @@ class Branch(nn.Module):
         branch input first) and ``input_size`` (H, W) of the image."""
         return self.stages[index](x)
 
+    def pure_stage(self, index: int) -> bool:
+        """Whether stage ``index`` computes ``self.stages[index](x)`` and nothing else (no
+        context, no module outside ``stages``), so that branches may share it
+        (``MultiTaskModel(shared_stages=...)``). True unless ``forward_stage`` is overridden;
+        a subclass that overrides it declares its pure stages here."""
+        return type(self).forward_stage is Branch.forward_stage
+
     @property
     def out_channels(self) -> int:
         return self.stage_channels[-1] if self.stage_channels else self.in_channels

@@ -11,8 +11,11 @@
         SynthRooms rendering speed (samples/s on one core).
     python tools/benchmark.py train CONFIG [--iters 20 --device cpu|cuda --amp bf16|fp16 ...]
         train-step throughput (samples/s) and peak memory, with the GPU switches.
-    python tools/benchmark.py evaluation [--images 654 --size 480 640]
+    python tools/benchmark.py evaluation CONFIG [--images 654 --size 480 640]
         metric accumulation time over the model's forward time on an NYU-sized set.
+    python tools/benchmark.py inference CONFIG [--checkpoint CKPT --size 480 640 --iters 4]
+        images/s of mtl.apis.inference_model, of the same graph in PyTorch and of its ONNX
+        export under onnxruntime, in interleaved rounds.
     python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
         peak memory of the attention loss (CI-Net Eq. 4) against the number of pixels N,
         computed whole (N×N) and in row blocks: O(N²) against O(N).
@@ -22,10 +25,9 @@
 Results are printed and, with ``--out FILE``, saved as JSON.
 """
 import argparse
-import json
 
 from mtl.benchmark import MODES
-from mtl.utils.cli import run_tool
+from mtl.utils.cli import report_json, run_tool
 
 
 def parse_args():
@@ -40,10 +42,7 @@ def parse_args():
 def main():
     args = parse_args()
     result = MODES[args.command].run(args)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    report_json(result, args.out)
 
 
 if __name__ == '__main__':

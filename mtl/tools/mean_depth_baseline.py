@@ -7,7 +7,6 @@ augmentation), then evaluates that constant with the config's depth metric on th
 split, and prints both (and saves them as JSON with ``--out``).
 """
 import argparse
-import json
 
 import torch
 from mmengine.config import Config
@@ -17,7 +16,7 @@ from tqdm import tqdm
 from mtl.registry import DATASETS, METRICS
 from mtl.structures import valid_mask
 from mtl.utils.configs import find_config
-from mtl.utils.cli import run_tool
+from mtl.utils.cli import report_json, run_tool
 
 
 def mean_depth(dataset, max_samples: int) -> float:
@@ -32,9 +31,11 @@ def mean_depth(dataset, max_samples: int) -> float:
 
 def evaluate_constant(dataset, metric_cfg: dict, value: float, max_samples: int) -> dict:
     metric = METRICS.build(metric_cfg)
+    metric.dataset_meta = dataset.metainfo  # the depth range, as the runner gives it
     for index in tqdm(range(min(len(dataset), max_samples)), desc='evaluate constant'):
         depth = dataset[index]['depth']
-        sample = dict(pred={metric.task: torch.full_like(depth, value)}, gt={metric.gt_key: depth}, meta={})
+        sample = dict(pred={metric.task: torch.full_like(depth, value)},
+                      gt={metric.gt_key: depth}, meta={})
         metric.process({}, [sample])
     return metric.compute_metrics(metric.results)
 
@@ -55,10 +56,7 @@ def main():
     value = mean_depth(train_set, args.max_samples)
     metrics = evaluate_constant(test_set, depth_metrics[0], value, args.max_samples)
     result = dict(config=args.config, mean_train_depth=value, metrics=metrics)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+    report_json(result, args.out)
 
 
 if __name__ == '__main__':

@@ -5,11 +5,12 @@ No paper; usability. A user who passes a bad file or config key should read one 
 traceback that buries it. The traceback is written to a log file (its path is printed) and
 printed as usual with ``--debug``. Every tool's ``__main__`` calls :func:`run_tool`.
 """
+import json
 import os
 import sys
 import tempfile
 import traceback
-from typing import Callable
+from typing import Callable, Optional
 
 DEBUG_FLAG = '--debug'
 
@@ -37,3 +38,12 @@ def run_tool(main: Callable[[], object]) -> None:
         sys.stderr.write(f'{error_message(error)}\n(traceback in {log}; run with {DEBUG_FLAG} '
                          f'to print it)\n')
         sys.exit(1)
+
+
+def report_json(result: dict, out: Optional[str] = None) -> None:
+    """Print a tool's result as indented JSON and, with ``out``, write the same to that file."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        with open(out, 'w') as f:
+            f.write(text + '\n')
