@@ -40,7 +40,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from mtl.evaluation._boundary_matching import matched_pairs, thin
+from mtl.evaluation._boundary_matching import BoundaryMatcher, thin
 from mtl.evaluation._sample import check_same_size, fetch_pair
 from mtl.evaluation.scores import ScoredMetric
 from mtl.registry import METRICS
@@ -100,14 +100,13 @@ class BoundaryFMetric(ScoredMetric, BaseMetric):
     def image_counts(self, pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
         """(matched, predicted, gt) pixel counts of one image at every threshold."""
         prob, boundary = self._checked(pred, gt)
-        radius = self.max_dist * float(np.hypot(*boundary.shape))
+        matcher = BoundaryMatcher(boundary, self.max_dist * float(np.hypot(*boundary.shape)))
         counts = []
         for threshold in self.thresholds.tolist():
             predicted = prob >= threshold
             if self.thinning:
                 predicted = thin(predicted)
-            counts.append((matched_pairs(predicted, boundary, radius), int(predicted.sum()),
-                           int(boundary.sum())))
+            counts.append((matcher.count(predicted), int(predicted.sum()), matcher.num_gt))
         return torch.tensor(counts, dtype=torch.int64)
 
     def _checked(self, pred: torch.Tensor, gt: torch.Tensor):
