@@ -205,3 +205,25 @@ def test_matching_is_maximum_and_bounds_the_bsds_matcher():
             match_pred, match_gt, _, _ = correspond_pixels(pred, gt, max_dist=0.03)
             bsds = int((match_pred > 0).sum())
             assert bsds == int((match_gt > 0).sum()) and ours - 3 <= bsds <= ours
+
+
+def test_scores_synthrooms_contours_from_the_dataset_base():
+    from pathlib import Path
+    from mmengine.config import Config
+    from mtl.datasets.synthrooms import SynthRoomsDataset
+    base = Path(__file__).resolve().parents[1] / 'configs/_base_/datasets/synthrooms.py'
+    metric = METRICS.build(Config.fromfile(str(base)).boundary_evaluator)
+    rooms = SynthRoomsDataset(split='val', num_samples=2, img_size=(96, 128), cache=None)
+    gts = [rooms[k]['contours'] for k in range(2)]  # tolerance: 0.011 * 160 = 1.76 px
+
+    def result(preds):
+        metric.results.clear()
+        metric.process(None, [dict(pred=dict(contours=p.float()), gt=dict(contours=g))
+                              for p, g in zip(preds, gts)])
+        return metric.compute_metrics(metric.results)
+    thinned = sum(int(thin(g[0].numpy() > 0).sum()) for g in gts)
+    exact = result(gts)  # the thinned rendering matches itself; its removed pixels are missed
+    assert exact['ods_precision'] == 1.0
+    assert exact['ods_recall'] == pytest.approx(thinned / sum(int(g.sum()) for g in gts))
+    shifted = result([torch.roll(g, 1, dims=-1) for g in gts])  # 1 px: within the tolerance
+    assert shifted['ods_f'] == pytest.approx(exact['ods_f'], abs=0.02)
