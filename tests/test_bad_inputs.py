@@ -122,7 +122,7 @@ def tiny_cfg():
 def test_bad_cfg_options(tiny_cfg, options, error, expected):
     cfg = Config.fromfile(str(TINY)) if 'max_iters' in options else tiny_cfg
     if 'max_iters' in options:
-        cfg.max_iters = 1900  # as configs/_base_/schedules/adamw_poly_cpu.py defines it
+        cfg.max_iters = 1900  # as configs/hps_synthrooms.py defines it
     if error is None:
         check_cfg_options(cfg, options)
         return

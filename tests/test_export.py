@@ -1,5 +1,5 @@
 """ONNX and TorchScript export: onnxruntime and the traced module give the PyTorch
-model's outputs (within 1e-4) for the main job and the Jiao flagship (tiny backbone), on
+model's outputs (within 1e-4) for the main job, the Jiao flagship and MTAN (tiny backbone), on
 the export size and on another batch size and image size (dynamic axes)."""
 import numpy as np
 import onnxruntime as ort
@@ -10,7 +10,7 @@ from ecosystem_fixtures import TINY_SIZE, tiny_config, tiny_model
 from mtl.apis import export_onnx, export_torchscript
 from mtl.apis.export import ExportModule, example_input
 
-CONFIGS = ('hps_synthrooms.py', 'jiao_nyud2_40c.py')
+CONFIGS = ('hps_synthrooms.py', 'jiao_nyud2_40c.py', 'mtan_synthrooms.py')  # MTAN: backbone:path reads
 
 
 def reference(model, img):

@@ -258,7 +258,7 @@ ERRORS = [
      r'model.interactions.distil.inputs.depth: "feature:depth" needs a boundary'),
     (dict(neck=dict(type=LabelNeck, inputs=dict(labels='feature:depth@0'))),
      r'model.neck reads feature "feature:depth@0" \(model.neck.inputs.labels\), but it can read only '
-     r'target names'),
+     r'target or backbone names'),
     (dict(neck=dict(type=LabelNeck, inputs=dict(labels='target:sky'))),
      r'model.neck reads target "target:sky" \(model.neck.inputs.labels\): "sky" is not a known target'),
     (dict(losses={'seg.pair': dict(type=FeaturePairLoss, extra=dict(f_d='feature:sky@1'))}),
@@ -284,3 +284,148 @@ def test_a_config_that_reads_nothing_keeps_nothing():
     assert model.predict_plan.run_to == {'depth': 2, 'seg': 2}
     assert model.predict_plan.deep_heads == {}
     assert model.train_plan.deep_heads == {1: ['depth', 'seg']}
+
+
+class Aggregation(Interaction):
+    """Concatenates the list of features it reads (a task's features at several
+    boundaries): a wider feature at the last boundary, declared by output_channels()."""
+
+    def __init__(self, tasks, input_channels):
+        super().__init__()
+        self.tasks, self.input_channels = list(tasks), input_channels
+
+    def output_channels(self):
+        return {t: sum(self.input_channels['levels']) for t in self.tasks}
+
+    def forward(self, features, levels):
+        self.seen = levels
+        return {t: torch.cat(levels, 1) for t in self.tasks}
+
+
+def test_a_kwarg_reads_a_list_of_names_in_order_and_may_widen_the_final_feature():
+    aggregate = dict(type=Aggregation, after_stage=2, tasks=('depth',),
+                     inputs=dict(levels=['feature:depth@0', 'feature:depth@1', 'feature:seg@2']))
+    model = build(interactions=dict(aggregate=aggregate))
+    assert model.interactions['aggregate'].input_channels == dict(levels=[C, C, C])
+    assert model.heads['depth'].conv[0].in_channels == 3 * C  # final head built for the width
+    assert model.heads['depth@1'].conv[0].in_channels == C
+    outputs = model(batch(model)['inputs'], mode='tensor')
+    seen = model.interactions['aggregate'].seen
+    assert isinstance(seen, list) and len(seen) == 3 and seen[0].shape == (2, C, H, W)
+    assert outputs['depth'].shape == (2, 1, H, W)
+    # predict runs seg's branch to boundary 2 because the list reads it
+    model.eval()
+    calls = count_calls(model.branches['seg'].stages[1])
+    model(**batch(model, training=False), mode='predict')
+    assert len(calls) == 1
+
+
+class LevelsLoss(Loss):
+    """Zero; keeps the list of features it was given."""
+
+    def forward(self, pred, target, valid_mask=None, levels=None):
+        self.seen = levels
+        return pred.sum() * 0
+
+
+def test_a_loss_reads_a_list_of_names():
+    levels = dict(type=LevelsLoss, extra=dict(levels=['feature:depth@1', 'feature:depth@2']))
+    model = build(interactions={}, losses={'depth.l1': dict(type='MaskedL1Loss'), 'depth.levels': levels})
+    model(**batch(model), mode='loss')
+    assert [f.shape for f in model.losses['depth__levels'].seen] == [(2, C, H, W)] * 2
+
+
+@pytest.mark.parametrize('after_stage,extra,message', [
+    (1, {}, r'model.interactions.aggregate: Aggregation returns 12 channels for "depth", so it must '
+            r'be the last interaction of that task, at its branch\'s last boundary \(after_stage=2\)'),
+    (2, dict(later=dict(type='CrossStitchUnit', after_stage=2, tasks=('depth', 'seg'))),
+     r'must be the last interaction of that task'),
+])
+def test_a_wider_feature_anywhere_but_last_is_a_config_error(after_stage, extra, message):
+    aggregate = dict(type=Aggregation, after_stage=after_stage, tasks=('depth',),
+                     inputs=dict(levels=['feature:depth@0'] * 3))
+    with pytest.raises(ConfigError, match=message):
+        build(interactions=dict(aggregate=aggregate, **extra))
+
+
+def test_an_empty_list_of_names_is_a_config_error():
+    aggregate = dict(type=Aggregation, after_stage=2, tasks=('depth',), inputs=dict(levels=[]))
+    with pytest.raises(ConfigError, match=r'model.interactions.aggregate.inputs.levels: an empty list'):
+        build(interactions=dict(aggregate=aggregate))
+    bad = dict(type=Aggregation, after_stage=1, tasks=('depth',),
+               inputs=dict(levels=['feature:depth@0', 'feature:depth@2']))
+    with pytest.raises(ConfigError, match=r'inputs.levels\[1\]\).*produced at boundary 2'):
+        build(interactions=dict(aggregate=bad))
+
+
+# ---------------------------------------------------------------- backbone:path
+class TwoConvBackbone(nn.Module):
+    """conv (3 -> C) then bn then wide (C -> 2C); returns only the last map. ``unused`` never runs."""
+    out_channels = [2 * C]
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn, self.wide = nn.Conv2d(3, C, 3, padding=1), nn.BatchNorm2d(C), nn.Conv2d(C, 2 * C, 1)
+        self.unused = nn.Conv2d(C, C, 1)
+
+    def forward(self, x):
+        return [self.wide(self.bn(self.conv(x)))]
+
+
+class Tap(Interaction):
+    """Keeps what it reads; adds a 1×1 conv of it to each task's feature."""
+
+    def __init__(self, tasks, channels, input_channels):
+        super().__init__()
+        self.tasks, self.input_channels = list(tasks), input_channels
+        self.mix = nn.ModuleDict({t: nn.Conv2d(input_channels['u'], channels[t], 1) for t in tasks})
+
+    def forward(self, features, u):
+        self.seen = u
+        return {t: features[t] + self.mix[t](u) for t in self.tasks}
+
+
+def tapping(inputs, backbone=TwoConvBackbone, **model):
+    tasks = dict(depth=dict(branch=branch(), head=DEPTH_HEAD),
+                 seg=dict(branch=branch(), head=dict(type='SegHead', num_classes=3)))
+    return MODELS.build(dict(type='MultiTaskModel', backbone=backbone and dict(type=backbone), tasks=tasks,
+                             interactions=dict(tap=dict(type=Tap, after_stage=1, tasks=('depth', 'seg'),
+                                                        inputs=inputs)),
+                             losses={'depth.l1': dict(type='MaskedL1Loss')}, **model))
+
+
+def test_an_interaction_reads_an_intermediate_backbone_module_by_name():
+    model = tapping(dict(u='backbone:bn'))
+    tap = model.interactions['tap']
+    assert tap.input_channels == {'u': C}  # measured by the build-time probe
+    assert model.backbone.bn.num_batches_tracked == 0 and model.backbone.training  # probe left no trace
+    inputs = batch(model)['inputs']
+    losses = model(**batch(model), mode='loss')
+    expected = model.backbone.bn(model.backbone.conv(inputs))
+    assert torch.allclose(tap.seen, expected) and tap.seen.shape == (2, C, H, W)
+    assert not model.backbone.bn._forward_hooks  # the hooks live for one pass only
+    losses['loss_depth.l1'].backward()
+    assert model.backbone.conv.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        model(inputs, mode='predict')
+    assert tap.seen.shape == (2, C, H, W)  # predict mode reads it too
+
+
+def test_a_neck_may_read_backbone_modules():
+    model = tapping(dict(u='backbone:conv'), neck=dict(type=LabelNeck, inputs=dict(labels='backbone:conv')))
+    model(**batch(model), mode='loss')
+    assert model.neck.input_channels == {'labels': C} and model.neck.labels.shape == (2, C, H, W)
+
+
+@pytest.mark.parametrize('inputs, backbone, message', [
+    (dict(u='backbone:wid'), TwoConvBackbone,
+     r'model.interactions.tap reads backbone "backbone:wid" \(model.interactions.tap.inputs.u\), but '
+     r'model.backbone has no sub-module "wid" .*similar: \[\'wide\''),
+    (dict(u='backbone:conv'), None, r'but the model has no shared backbone \(model.backbone is None\)'),
+    (dict(u='backbone:unused'), TwoConvBackbone,
+     r'"backbone:unused" must be a sub-module whose output is a B×C×H×W tensor; it gave nothing'),
+])
+def test_bad_backbone_names_are_config_errors(inputs, backbone, message):
+    with pytest.raises(ConfigError, match=message):
+        tapping(inputs, backbone)

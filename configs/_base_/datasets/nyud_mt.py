@@ -23,11 +23,13 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(split_dataset, split='test', pipeline=[]))
 test_dataloader = val_dataloader
 
-val_evaluator = [
-    dict(type='DepthMetric', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}}),
-    dict(type='SegMetric', num_classes={{_base_.num_classes}},
-         class_names={{_base_.class_names}}),
-    dict(type='NormalMetric'),
-    dict(type='ContourMetric'),
-]
+# One evaluator per task, so that a config predicting fewer tasks (a single-task baseline)
+# picks its own: val_evaluator = [{{_base_.evaluators.depth}}].
+evaluators = dict(
+    depth=dict(type='DepthMetric', min_depth={{_base_.min_depth}}, max_depth={{_base_.max_depth}}),
+    seg=dict(type='SegMetric', num_classes={{_base_.num_classes}},
+             class_names={{_base_.class_names}}),
+    normals=dict(type='NormalMetric'),
+    contours=dict(type='BoundaryFMetric'))
+val_evaluator = list(evaluators.values())
 test_evaluator = val_evaluator
