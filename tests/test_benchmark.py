@@ -10,10 +10,12 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from mtl.benchmark import combiners, data, efficiency, evaluation, overhead
+from mtl.benchmark import combiners, data, efficiency, evaluation, inference, overhead
 from mtl.benchmark.rounds import interleave, ratio
+from mtl.benchmark.train import give_label_counts
 from mtl.engine.channels_last import ChannelsLastHook
 from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
+from mtl.models.base import UsesLabelCounts
 from mtl.models.data_preprocessor import MultiTaskDataPreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,8 +90,41 @@ def test_combiners_mode_compares_each_combiner_with_the_first():
 def test_evaluation_mode_times_the_config_metrics():
     args = argparse.Namespace(config=TINY, cfg_options=None, images=2, batch_size=2, size=(32, 48))
     result = evaluation.run(args)
-    assert result['images'] == 2 and result['forward_s'] > 0 and result['process_s'] > 0
+    assert result['images'] == 2 and result['forward_s'] > 0 and result['metrics_s'] > 0
+    assert result['forward_cpu_s'] > 0 and result['evaluation_over_forward_cpu'] > 0
     assert 'depth/abs_rel' in result['metrics'] and 'seg/miou' in result['metrics']
+
+
+def test_label_count_users_get_the_counts_of_the_benchmark_batch():
+    class Weighted(UsesLabelCounts):
+        counts = None
+
+        def label_counts_key(self):
+            return 'seg'
+
+        def set_label_counts(self, counts):
+            self.counts = counts
+
+    class Model:
+        def __init__(self):
+            self.loss = Weighted()
+
+        def modules_implementing(self, contract):
+            return [('loss', self.loss)] if isinstance(self.loss, contract) else []
+    model = Model()
+    give_label_counts(model, {'seg': [torch.tensor([[0, 2], [2, 255]]), torch.tensor([[2, 0]])]})
+    assert model.loss.counts.tolist() == [2, 0, 3]  # the ignore index is left out
+
+
+def test_inference_mode_times_the_api_pytorch_and_onnxruntime(capsys):
+    args = argparse.Namespace(config=TINY, checkpoint=None, cfg_options=None, size=(32, 48),
+                              rounds=1, iters=1)
+    result = inference.run(args)
+    assert set(result['median_images_per_s']) == {'inference_model', 'pytorch', 'onnxruntime'}
+    assert all(rate > 0 for rate in result['median_images_per_s'].values())
+    assert result['outputs'] == ['depth', 'seg'] and result['max_abs_difference'] < 1e-3
+    printed = capsys.readouterr().out
+    assert 'speed onnxruntime / pytorch' in printed and 'onnxruntime ' in printed
 
 
 def test_performance_flags_set_the_config_keys():

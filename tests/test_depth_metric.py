@@ -164,3 +164,36 @@ def test_delta_thresholds_are_exactly_1_25_powers(direction):
     assert m['delta1'] == pytest.approx(1 / 6)
     assert m['delta2'] == pytest.approx(3 / 6)
     assert m['delta3'] == pytest.approx(5 / 6)
+
+
+def _reference_sums(pred, gt, metric):
+    """The metric's per-image sums by the direct formulas: float64 per-pixel values of every
+    quantity stacked, one boolean mask per cap (the implementation before issue 13)."""
+    valid = torch.isfinite(gt) & (gt > metric.min_depth) & (gt < metric.max_depth)
+    valid &= crop_mask(metric.crop, *gt.shape)
+    p, g = pred.double()[valid].clamp(metric.min_depth, metric.max_depth), gt[valid].double()
+    diff, log_diff = p - g, p.log() - g.log()
+    ratio = torch.maximum(p / g, g / p)
+    values = torch.stack([torch.ones_like(p), diff.abs() / g, diff ** 2 / g, diff ** 2 / g ** 2,
+                          diff ** 2, log_diff ** 2, (p.log10() - g.log10()).abs(),
+                          (ratio < 1.25).double(), (ratio < 1.25 ** 2).double(),
+                          (ratio < 1.25 ** 3).double(), log_diff,
+                          (1000.0 / p - 1000.0 / g) ** 2])
+    caps = (math.inf,) + metric.depth_caps
+    return torch.stack([values[:, g <= cap].sum(1) for cap in caps])
+
+
+@pytest.mark.parametrize('crop, caps', [(None, ()), ('eigen_nyu', (6, 4, 8)),
+                                        ((0.1, 0.9, 0.0, 1.0), (3,))])
+def test_vectorised_sums_equal_the_direct_formulas_on_random_maps(crop, caps):
+    # 300×260 = 78 000 pixels: more than one chunk of the vectorised pass.
+    generator = torch.Generator().manual_seed(len(caps))
+    gt = torch.rand(300, 260, generator=generator) * 12
+    gt[torch.rand(gt.shape, generator=generator) < 0.05] = float('nan')
+    gt[:, :7] = 0.0
+    pred = gt.nan_to_num(5.0) * (0.5 + torch.rand(gt.shape, generator=generator)) + 0.01
+    metric = DepthMetric(**NYU, crop=crop, depth_caps=caps)
+    metric.process({}, [{'pred': {'depth': pred[None]}, 'gt': {'depth': gt[None]}, 'meta': {}}])
+    expected = _reference_sums(pred, gt, metric)
+    assert metric.results[0].shape == expected.shape == (1 + len(caps), 12)
+    torch.testing.assert_close(metric.results[0], expected, rtol=1e-9, atol=0)

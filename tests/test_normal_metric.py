@@ -72,3 +72,18 @@ def test_skips_unlabelled_samples_and_raises_on_bad_input():
                                      'gt': {'normals': torch.ones(3, 2, 2)}}])
     with pytest.raises(ValueError, match='no prediction "normals"'):
         NormalMetric().process({}, [{'pred': {}, 'gt': {'normals': torch.ones(3, 2, 2)}}])
+
+
+def test_angles_equal_the_direct_formula_on_random_maps():
+    # acos of the dot product of F.normalize'd vectors, the formula before issue 13; some
+    # gt vectors are zero (invalid) or NaN, some predictions zero (90°).
+    generator = torch.Generator().manual_seed(0)
+    gt, pred = torch.randn(3, 90, 120, generator=generator), torch.randn(3, 90, 120, generator=generator)
+    gt[:, :5] = 0.0
+    gt[1, 10:12] = float('nan')
+    pred[:, 20:22] = 0.0
+    valid = torch.isfinite(gt).all(0) & (gt.abs().sum(0) > 0)
+    p, g = pred[:, valid].double(), gt[:, valid].double()
+    direct = torch.rad2deg(torch.acos((torch.nn.functional.normalize(p, dim=0)
+                                       * torch.nn.functional.normalize(g, dim=0)).sum(0).clamp(-1, 1)))
+    torch.testing.assert_close(NormalMetric().angles(pred, gt), direct, rtol=0, atol=1e-6)

@@ -69,3 +69,19 @@ def test_bad_labels_raise_clear_errors():
         SegMetric(num_classes=4).process({}, [{'pred': {'depth': torch.ones(1, 1, 1)}}])
     with pytest.raises(ValueError, match='3 class_names for num_classes=4'):
         SegMetric(num_classes=4, class_names=('a', 'b', 'c'))
+
+
+def test_confusion_equals_a_direct_count_on_random_maps():
+    # Random labels with ignored pixels, and predictions out of range only where ignored.
+    generator = torch.Generator().manual_seed(0)
+    gt = torch.randint(0, 13, (120, 160), generator=generator)
+    gt[torch.rand(gt.shape, generator=generator) < 0.2] = 255
+    pred = torch.randint(0, 13, gt.shape, generator=generator)
+    pred[gt == 255] = 99
+    metric = SegMetric(num_classes=13)
+    metric.process({}, [{'pred': {'seg': pred}, 'gt': {'seg': gt}, 'meta': {}}])
+    labelled = gt != 255
+    ones = torch.ones(int(labelled.sum()), dtype=torch.int64)
+    expected = torch.zeros(13, 13, dtype=torch.int64)
+    expected.index_put_((gt[labelled], pred[labelled]), ones, accumulate=True)
+    assert torch.equal(metric.confusion_matrix(metric.results), expected)

@@ -33,11 +33,12 @@ it must agree (see ``mtl/evaluation/dataset_values.py``). Predictions are clampe
 when ``clamp_pred`` (BTS / AdaBins evaluation); without it, a non-positive prediction at
 a valid pixel is an error since its logarithm is undefined.
 
-``process`` keeps only a few float64 sums per image and range (not the maps), so that
-evaluating thousands of images is cheap.
+``process`` keeps only a few float64 sums per image and range (not the maps), computed
+in one vectorised pass per quantity (:func:`range_sums`), so that evaluating thousands of
+images costs a few percent of the model's forward time (docs/performance.md).
 """
 import math
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from mtl.evaluation._crops import CropSpec, crop_fractions, crop_mask
@@ -50,18 +51,64 @@ from mtl.registry import METRICS
 _SUMS = ('count', 'abs_rel', 'sq_rel', 'sq_rel_kitti', 'sq_err', 'sq_log', 'log10',
          'delta1', 'delta2', 'delta3', 'log_diff', 'sq_inv_km')
 _INDEX = {name: i for i, name in enumerate(_SUMS)}
+_LN10 = math.log(10.0)
 
 
-def pixel_values(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """The ``(len(_SUMS), N)`` per-pixel quantities of matched pixels ``pred``, ``gt`` (1-D, m)."""
-    p, g = pred.double(), gt.double()
-    diff, log_diff = p - g, p.log() - g.log()
-    ratio = torch.maximum(p / g, g / p)
-    return torch.stack([torch.ones_like(p), diff.abs() / g, diff ** 2 / g, diff ** 2 / g ** 2,
-                        diff ** 2, log_diff ** 2, (p.log10() - g.log10()).abs(),
-                        (ratio < 1.25).double(), (ratio < 1.25 ** 2).double(),
-                        (ratio < 1.25 ** 3).double(), log_diff,
-                        (1000.0 / p - 1000.0 / g) ** 2])
+_CHUNK = 1 << 16  # pixels per pass: the float64 temporaries of a chunk stay in cache
+
+
+def range_sums(pred: torch.Tensor, gt: torch.Tensor, caps: Sequence[float] = (),
+               clamp: Optional[Tuple[float, float]] = None) -> torch.Tensor:
+    """``(1 + len(caps), len(_SUMS))`` float64 sums of the per-pixel quantities of matched
+    pixels ``pred``, ``gt`` (1-D, metres; computed in float64, ``pred`` first clamped to
+    ``clamp``): row 0 over all pixels, row r over those with gt <= ``caps[r - 1]``.
+
+    Each pixel's range bin (between consecutive sorted caps) is found once, every
+    quantity is summed per bin, and a range's sum is the sum of the bins up to its cap;
+    the pixels go in chunks of ``_CHUNK`` so that the temporaries stay in cache.
+    """
+    bounds = sorted(set(float(cap) for cap in caps))
+    per_bin = torch.zeros(len(bounds) + 1, len(_SUMS), dtype=torch.float64)
+    for p, g in zip(pred.split(_CHUNK), gt.split(_CHUNK)):
+        p = p.double() if clamp is None else p.double().clamp(*clamp)
+        per_bin += _bin_sums(p, g.double(), bounds)
+    rows = [len(bounds)] + [bounds.index(float(cap)) for cap in caps]
+    return per_bin.cumsum(0)[rows]
+
+
+def _bin_sums(pred: torch.Tensor, gt: torch.Tensor, bounds: Sequence[float]) -> torch.Tensor:
+    """``(len(bounds) + 1, len(_SUMS))`` sums per gt bin ``bounds[b - 1] < gt <= bounds[b]``.
+
+    One weighted ``bincount`` per quantity; the delta accuracies count pixels per (bin,
+    number of thresholds passed) in one ``bincount``. ``log10`` is |ln p − ln g| / ln 10
+    and 1/p − 1/g is (p − g) / (p g), equal up to rounding to the direct forms (which
+    take two more passes: ``1000 / p`` is a reciprocal and a product in torch).
+    """
+    num_bins = len(bounds) + 1
+    small = torch.uint8 if 4 * num_bins <= 256 else torch.int64  # faster to count
+    bins = torch.zeros(gt.shape, dtype=small)
+    for bound in bounds:
+        bins += gt > bound
+
+    def per_bin(values: torch.Tensor) -> torch.Tensor:
+        return torch.bincount(bins, weights=values, minlength=num_bins)
+
+    diff, log_diff = pred - gt, pred.log() - gt.log()
+    sq_err = diff.square()
+    ratio = torch.maximum(pred / gt, gt / pred)
+    level = bins * 4  # then + the number of delta thresholds passed (0..3)
+    for power in (1, 2, 3):
+        level += ratio < 1.25 ** power
+    by_level = torch.bincount(level, minlength=4 * num_bins).view(num_bins, 4)
+    accuracy = by_level.flip(1).cumsum(1).double()  # [:, k - 1]: pixels with delta_k
+    inv_km = diff / (pred * gt)  # 1/g − 1/p in 1/m; squared, the sign does not matter
+    columns = {'count': accuracy[:, 3], 'abs_rel': per_bin(diff.abs() / gt),
+               'sq_rel': per_bin(sq_err / gt), 'sq_rel_kitti': per_bin(sq_err / gt.square()),
+               'sq_err': per_bin(sq_err), 'sq_log': per_bin(log_diff.square()),
+               'log10': per_bin(log_diff.abs()) / _LN10, 'delta1': accuracy[:, 0],
+               'delta2': accuracy[:, 1], 'delta3': accuracy[:, 2],
+               'log_diff': per_bin(log_diff), 'sq_inv_km': per_bin(inv_km.square()) * 1e6}
+    return torch.stack([columns[name] for name in _SUMS], 1)
 
 
 def metrics_from_sums(sums: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -137,12 +184,13 @@ class DepthMetric(ScoredMetric, DatasetValuesMetric):
         # Python float: a float32 gt of 1e-3 is not > min_depth=1e-3.
         valid = torch.isfinite(gt) & (gt > self.min_depth) & (gt < self.max_depth)
         valid &= crop_mask(self.crop, *gt.shape)
-        pred = self._checked_pred(pred.double(), valid)
-        gt_valid = gt[valid].double()
-        values = pixel_values(pred[valid], gt_valid)  # (len(_SUMS), N)
-        caps = torch.tensor((math.inf,) + self.depth_caps, dtype=torch.float64)
-        in_range = (gt_valid[:, None] <= caps[None, :]).double()  # (N, ranges)
-        return (values @ in_range).T.contiguous()  # (ranges, len(_SUMS))
+        if valid.all():
+            pred, gt = pred.reshape(-1), gt.reshape(-1)
+        else:
+            pred, gt = pred[valid], gt[valid]
+        self._check_pred(pred)
+        clamp = (self.min_depth, self.max_depth) if self.clamp_pred else None
+        return range_sums(pred, gt, self.depth_caps, clamp)  # (ranges, len(_SUMS))
 
     def _as_map(self, tensor: torch.Tensor, what: str) -> torch.Tensor:
         if tensor.dim() == 3 and tensor.shape[0] == 1:
@@ -152,15 +200,13 @@ class DepthMetric(ScoredMetric, DatasetValuesMetric):
                              f'shape {tuple(tensor.shape)}.')
         return tensor
 
-    def _checked_pred(self, pred: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        if not torch.isfinite(pred[valid]).all():
+    def _check_pred(self, pred: torch.Tensor) -> None:
+        """The prediction at the valid pixels must be finite (and > 0 unless clamped)."""
+        if not torch.isfinite(pred).all():
             raise ValueError(f'{self._name}: the prediction is NaN or infinite at a valid pixel.')
-        if self.clamp_pred:
-            return pred.clamp(self.min_depth, self.max_depth)
-        if (pred[valid] <= 0).any():
+        if not self.clamp_pred and (pred <= 0).any():
             raise ValueError(f'{self._name}: the prediction is <= 0 at a valid pixel, where '
                              f'log depth is undefined; set clamp_pred=True.')
-        return pred
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         labelled = [r for r in results if r is not None]

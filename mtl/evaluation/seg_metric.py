@@ -78,20 +78,26 @@ class SegMetric(ScoredMetric, DatasetValuesMetric):
         pred, gt = self._labels(pred, 'prediction'), self._labels(gt, 'target')
         check_same_size(pred, gt, self._name)
         labelled = gt != self.ignore_index
-        gt, pred = gt[labelled], pred[labelled]
-        bad_gt = (gt < 0) | (gt >= self.num_classes)
-        if bad_gt.any():
-            raise ValueError(f'{self._name}: target label {int(gt[bad_gt][0])} is outside '
-                             f'[0, num_classes={self.num_classes}) and is not the ignore '
-                             f'index {self.ignore_index}. Check num_classes or the label map.')
-        bad_pred = (pred < 0) | (pred >= self.num_classes)
-        if bad_pred.any():
-            raise ValueError(f'{self._name}: predicted label {int(pred[bad_pred][0])} is '
-                             f'outside [0, num_classes={self.num_classes}).')
-        counts = torch.bincount(gt * self.num_classes + pred,
+        if not labelled.all():  # unlabelled pixels count as (gt 0, pred 0), taken off below
+            gt, pred = gt.masked_fill(~labelled, 0), pred.masked_fill(~labelled, 0)
+        self._check_range(gt, labelled, 'target label', f' and is not the ignore index '
+                          f'{self.ignore_index}. Check num_classes or the label map')
+        self._check_range(pred, labelled, 'predicted label', '')
+        counts = torch.bincount((gt * self.num_classes + pred).reshape(-1),
                                 minlength=self.num_classes ** 2)
+        counts[0] -= int((~labelled).sum())
         cells = counts.nonzero().squeeze(1)
         return cells, counts[cells]
+
+    def _check_range(self, labels: torch.Tensor, labelled: torch.Tensor, what: str,
+                     hint: str) -> None:
+        """Every label must lie in [0, num_classes) (one min/max pass; ``labelled`` names
+        the first offender in the error)."""
+        low, high = torch.aminmax(labels)
+        if low < 0 or high >= self.num_classes:
+            bad = labelled & ((labels < 0) | (labels >= self.num_classes))
+            raise ValueError(f'{self._name}: {what} {int(labels[bad][0])} is outside '
+                             f'[0, num_classes={self.num_classes}){hint}.')
 
     def _labels(self, tensor: torch.Tensor, what: str) -> torch.Tensor:
         if tensor.dim() == 3 and tensor.shape[0] == 1:

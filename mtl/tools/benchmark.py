@@ -11,8 +11,11 @@
         SynthRooms rendering speed (samples/s on one core).
     python tools/benchmark.py train CONFIG [--iters 20 --device cpu|cuda --amp bf16|fp16 ...]
         train-step throughput (samples/s) and peak memory, with the GPU switches.
-    python tools/benchmark.py evaluation [--images 654 --size 480 640]
+    python tools/benchmark.py evaluation CONFIG [--images 654 --size 480 640]
         metric accumulation time over the model's forward time on an NYU-sized set.
+    python tools/benchmark.py inference CONFIG [--checkpoint CKPT --size 480 640 --iters 4]
+        images/s of mtl.apis.inference_model, of the same graph in PyTorch and of its ONNX
+        export under onnxruntime, in interleaved rounds.
     python tools/benchmark.py attention [--sizes 1024 2048 4096 --chunk 256 --device cpu|cuda]
         peak memory of the attention loss (CI-Net Eq. 4) against the number of pixels N,
         computed whole (N×N) and in row blocks: O(N²) against O(N).

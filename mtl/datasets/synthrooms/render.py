@@ -139,9 +139,20 @@ _SHAPES = {
 
 
 def _yaw_rotate(v: np.ndarray, yaw: float) -> np.ndarray:
-    """Rotate (3, ...) vectors by ``yaw`` about +y (local → world); -yaw inverts."""
+    """Rotate (3, ...) vectors by ``yaw`` about +y (local → world); -yaw inverts.
+
+    Written into one output array (no stack of temporaries): the same operations in
+    the same order, so the values are bit-identical to ``c·x + s·z, y, c·z − s·x``.
+    """
     c, s = np.cos(yaw), np.sin(yaw)
-    return np.stack([c * v[0] + s * v[2], v[1], c * v[2] - s * v[0]])
+    out = np.empty(v.shape)
+    x, y, z = out[0, ...], out[1, ...], out[2, ...]
+    np.multiply(c, v[0], out=x)
+    x += s * v[2]
+    y[...] = v[1]
+    np.multiply(c, v[2], out=z)
+    z -= s * v[0]
+    return out
 
 
 _CORNERS = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, 8)
@@ -173,15 +184,18 @@ def _screen_rects(prims, origin, R, K, img_size) -> list:
     return rects.tolist()
 
 
+_ROOM_IDS = np.array([2, 0, 4])  # surface id of the low face along x, y, z (+1: high face)
+
+
 def _cast_room(room: np.ndarray, origin: np.ndarray, dirs: np.ndarray):
     """Exit hits of rays from inside the room: t, surface id 0–5, world normal, uv."""
     safe = _safe(dirs)
     t_axes = np.where(safe > 0, room[:, None, None] - origin[:, None, None], -origin[:, None, None])
-    t_axes = t_axes / safe
+    t_axes /= safe
     t = np.minimum(np.minimum(t_axes[0], t_axes[1]), t_axes[2])
     axis = _first_equal(t_axes, t)
-    positive = np.choose(axis, dirs > 0)
-    ids = np.choose(axis, [2, 0, 4]) + positive
+    positive = np.where(axis == 0, dirs[0] > 0, np.where(axis == 1, dirs[1] > 0, dirs[2] > 0))
+    ids = _ROOM_IDS[axis] + positive
     normal = np.where(axis == np.arange(3)[:, None, None], np.where(positive, -1.0, 1.0), 0.0)
     uv = _face_uv(origin[:, None, None] + t * dirs, axis)
     return t, ids, normal, uv
@@ -327,20 +341,23 @@ def _albedo(scene: Scene, ids: np.ndarray, uv: np.ndarray) -> Tuple[np.ndarray, 
     """(3, N) surface colour and (N,) emissive flag for flattened pixels."""
     prims = scene.primitives
     names = sorted({p.texture for p in prims})
-    kind_of = np.array([names.index(p.texture) for p in prims])[ids]
+    kind_of = np.array([names.index(p.texture) for p in prims], np.uint8)[ids]
     seeds = np.array([p.tex_seed for p in prims])
     halves = np.array([p.half for p in prims])
-    color = np.array([p.color for p in prims]).T[:, ids]
+    # Pixels grouped by texture: a stable sort keeps each group in pixel order.
+    order = np.argsort(kind_of, kind='stable')
+    bounds = np.searchsorted(kind_of[order], np.arange(len(names) + 1))
+    factor = np.ones((ids.size, 3))  # (N, 3); x · 1.0 = x, so untextured pixels keep their colour
     emissive = np.zeros(ids.shape, bool)
     for k, name in enumerate(names):
-        m = np.flatnonzero(kind_of == k)
+        m = order[bounds[k]:bounds[k + 1]]
+        emissive[m] = name in EMISSIVE
         if name in ('plain', 'emissive') or not len(m):
-            emissive[m] = name == 'emissive'
             continue
         i = ids[m]
-        color[:, m] *= TEXTURES[name](uv[0, m], uv[1, m], halves[i, 0], halves[i, 1], seeds[i])
-        emissive[m] = name in EMISSIVE
-    return color, emissive
+        texture = TEXTURES[name](uv[0, m], uv[1, m], halves[i, 0], halves[i, 1], seeds[i])
+        factor[m] = texture.T if texture.ndim == 2 else texture[:, None]
+    return (np.array([p.color for p in prims])[ids] * factor).T, emissive
 
 
 def _shade(scene: Scene, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
