@@ -12,8 +12,10 @@ from torch import nn
 
 from mtl.benchmark import combiners, data, efficiency, evaluation, inference, overhead
 from mtl.benchmark.rounds import interleave, ratio
+from mtl.benchmark.train import give_label_counts
 from mtl.engine.channels_last import ChannelsLastHook
 from mtl.engine.performance import amp_wrapper_cfg, apply_performance_options, compile_train_step
+from mtl.models.base import UsesLabelCounts
 from mtl.models.data_preprocessor import MultiTaskDataPreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +93,27 @@ def test_evaluation_mode_times_the_config_metrics():
     assert result['images'] == 2 and result['forward_s'] > 0 and result['metrics_s'] > 0
     assert result['forward_cpu_s'] > 0 and result['evaluation_over_forward_cpu'] > 0
     assert 'depth/abs_rel' in result['metrics'] and 'seg/miou' in result['metrics']
+
+
+def test_label_count_users_get_the_counts_of_the_benchmark_batch():
+    class Weighted(UsesLabelCounts):
+        counts = None
+
+        def label_counts_key(self):
+            return 'seg'
+
+        def set_label_counts(self, counts):
+            self.counts = counts
+
+    class Model:
+        def __init__(self):
+            self.loss = Weighted()
+
+        def modules_implementing(self, contract):
+            return [('loss', self.loss)] if isinstance(self.loss, contract) else []
+    model = Model()
+    give_label_counts(model, {'seg': [torch.tensor([[0, 2], [2, 255]]), torch.tensor([[2, 0]])]})
+    assert model.loss.counts.tolist() == [2, 0, 3]  # the ignore index is left out
 
 
 def test_inference_mode_times_the_api_pytorch_and_onnxruntime(capsys):

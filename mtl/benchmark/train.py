@@ -14,12 +14,15 @@ from mmengine.optim import build_optim_wrapper
 from mtl.benchmark.rounds import add_config_arguments, batch_size_of, cached_batches, load_cfg
 from mtl.engine.performance import (AMP_DTYPES, amp_wrapper_cfg, compile_train_step,
                                     to_channels_last)
+from mtl.models.base import UsesLabelCounts
 from mtl.registry import MODELS
+from mtl.structures import IGNORE_INDEX
 
 
 def build_train_step(cfg, device, amp=None, channels_last=False, compile=False, batch=None):
     """A no-argument function doing one train step of the config's model on ``batch``."""
     model = MODELS.build(copy.deepcopy(cfg.model)).to(device).train()
+    give_label_counts(model, batch)
     if channels_last:
         to_channels_last(model)
     wrapper_cfg = dict(cfg.optim_wrapper)
@@ -34,6 +37,18 @@ def build_train_step(cfg, device, amp=None, channels_last=False, compile=False, 
         model.train_step(batch, wrapper)
     step.model, step.wrapper = model, wrapper
     return step
+
+
+def give_label_counts(model, batch) -> None:
+    """Modules that need the training set's label counts (:class:`UsesLabelCounts`, which
+    ``LabelCountsHook`` serves before training) get those of the benchmark batch: the
+    speed of a step does not depend on the values."""
+    for _, module in model.modules_implementing(UsesLabelCounts):
+        key = module.label_counts_key()
+        if key and key in batch:
+            labels = batch[key]  # a stacked tensor, or a list when the sizes differ
+            labels = torch.cat([torch.as_tensor(one).long().flatten() for one in labels])
+            module.set_label_counts(torch.bincount(labels[labels != IGNORE_INDEX]))
 
 
 def seconds_per_step(step, device, warmup: int, iters: int) -> float:

@@ -263,7 +263,8 @@ class Interaction(AuxiliaryLosses, nn.Module):
     feature. An interaction may introduce new task features only for tasks the model
     knows. ``lr_mult`` scales the learning rate of its parameters (see
     :func:`lr_multiplier`); it may also implement :class:`TaskGated` or
-    :class:`Switchable`.
+    :class:`Switchable`. At a task's last boundary it may return a feature of another
+    width, declared by :meth:`output_channels`.
 
     Beyond its features, an interaction may read named tensors (other tasks' outputs,
     deep-supervision outputs, branch features, batch targets; see
@@ -276,6 +277,13 @@ class Interaction(AuxiliaryLosses, nn.Module):
 
     def forward(self, features: Features) -> Union[Features, Tuple[Features, Dict[str, torch.Tensor]]]:
         raise NotImplementedError
+
+    def output_channels(self) -> Dict[str, int]:
+        """``{task: C}`` for the tasks whose returned feature is not as wide as the
+        feature at the boundary (e.g. an aggregation of several scales); the default,
+        ``{}``, keeps every width. Allowed only at a task's last boundary, where the model
+        builds the task's final head for ``C`` channels."""
+        return {}
 
 
 class Loss(nn.Module):

@@ -50,11 +50,11 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from mtl.models.base import GradientCombiner, Head, Loss, TaskModel, auxiliary_loss_names
+from mtl.models.base import GradientCombiner, Head, Interaction, Loss, TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.models.gradients import combined_gradient_term
-from mtl.models.named_tensors import (KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, capture_outputs,
-                                      check_accepts, input_order, probe_channels)
+from mtl.models.named_tensors import (KINDS, ForwardGraph, NamedTensors, Read, RunPlan, TensorName,
+                                      capture_outputs, check_accepts, input_order, probe_channels, read_names)
 from mtl.models.stage_sharing import StageSharing
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
@@ -78,7 +78,7 @@ def split_inputs(cfg):
 class LossSpec:
     """Where a named loss reads its prediction, target and extra inputs (named tensors)."""
 
-    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, TensorName]):
+    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, Read]):
         self.name, self.pred, self.target, self.extra = name, pred, target, extra
 
 
@@ -126,6 +126,7 @@ class MultiTaskModel(BaseModel, TaskModel):
         self._build_tasks(tasks, feature_channels)
         self.stage_sharing = StageSharing(shared_stages, self.branches)
         self._build_interactions(interactions or {})
+        self._fit_final_heads(tasks)
         self._build_losses(losses or {})
         self._plan()
         names = list(self.loss_specs) + self.component_loss_names()
@@ -200,6 +201,22 @@ class MultiTaskModel(BaseModel, TaskModel):
             self.interactions[name] = self._build_reader(cfg, f'model.interactions.{name}', name,
                                                          tasks=list(tasks), channels=channels)
 
+    def _fit_final_heads(self, tasks: dict) -> None:
+        """Rebuild the final head of a task whose last interaction returns a feature of
+        another width (``Interaction.output_channels()``) for that width."""
+        for name, module in self.interactions.items():
+            place, key = self.graph.placements[name], f'model.interactions.{name}'
+            for task, width in (module.output_channels() if isinstance(module, Interaction) else {}).items():
+                stages = len(self.branches[task].stages)
+                later = [n for n, p in self.graph.placements.items() if p.boundary == place.boundary
+                         and p.index > place.index and task in p.tasks]
+                if task not in place.tasks or place.boundary != stages or later:
+                    raise ConfigError(f'{key}: {type(module).__name__} returns {width} channels for '
+                                      f'"{task}", so it must be the last interaction of that task, '
+                                      f'at its branch\'s last boundary (after_stage={stages})')
+                self.heads[task] = build_component(tasks[task]['head'], f'model.tasks.{task}.head',
+                                                   in_channels=width)
+
     def _build_reader(self, cfg: dict, key: str, reader: str, kinds=KINDS, **wiring) -> nn.Module:
         """Build a neck or an interaction whose ``inputs`` (named tensors passed to its
         ``forward``) are checked; a constructor that declares ``input_channels`` gets
@@ -212,11 +229,11 @@ class MultiTaskModel(BaseModel, TaskModel):
         check_accepts(module.forward, reads, 1, f'{key}.inputs')
         return module
 
-    def channels_of(self, reads: Dict[str, TensorName]) -> Dict[str, Optional[int]]:
+    def channels_of(self, reads: Dict[str, Read]) -> Dict[str, object]:
         """``{kwarg: channels}`` of named tensors: a feature's branch channels, an output's
         ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map), a backbone
-        sub-module's measured channels."""
-        paths = [name.module for name in reads.values() if name.kind == 'backbone']
+        sub-module's measured channels; a list of channels where the kwarg reads a list."""
+        paths = [name.module for name in read_names(reads) if name.kind == 'backbone']
         probed = probe_channels(self.backbone, paths, 'model.backbone') if paths else {}
 
         def channels(name: TensorName) -> Optional[int]:
@@ -227,7 +244,8 @@ class MultiTaskModel(BaseModel, TaskModel):
             if name.kind == 'feature':
                 return self.branches[name.task].channels_at(name.boundary)
             return self.heads[name.output].out_channels
-        return {kwarg: channels(name) for kwarg, name in reads.items()}
+        return {kwarg: [channels(n) for n in read] if isinstance(read, tuple) else channels(read)
+                for kwarg, read in reads.items()}
 
     def _build_losses(self, losses: dict) -> None:
         self.losses = nn.ModuleDict()

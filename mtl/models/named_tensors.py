@@ -18,7 +18,10 @@ Grammar::
                     build time by a forward pass of a small blank image
 
 Interactions and the neck declare ``inputs=dict(<forward kwarg>=<name>)``, losses
-``extra=dict(<kwarg>=<name>)``, and a task's branch may start from a named output or
+``extra=dict(<kwarg>=<name>)``; a kwarg may also name a list of tensors
+(``inputs=dict(depth=['feature:depth@1', 'feature:depth@2'])``, e.g. a task's features at
+several scales): the reader receives a list of tensors in that order, and a constructor's
+``input_channels`` a list of their channels. A task's branch may start from a named output or
 feature of an earlier task (``model.tasks.<task>.input``, a cascade): such a task runs in a
 later *wave*, after every branch of the waves before it has finished. :class:`ForwardGraph`
 checks the names at build time (the task exists, the boundary exists, the deep-supervision
@@ -31,7 +34,8 @@ import inspect
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import torch
 from torch import nn
@@ -60,6 +64,15 @@ class TensorName:
     def output(self) -> str:
         """The output key (``task`` or ``task@k``) of an 'output' name."""
         return self.task if self.boundary is None else f'{self.task}@{self.boundary}'
+
+
+Read = Union[TensorName, Tuple[TensorName, ...]]  # what one kwarg reads: a name or a list of names
+
+
+def read_names(reads: Mapping[str, Read]) -> Iterator[TensorName]:
+    """Every name in ``{kwarg: name or tuple of names}``."""
+    for read in reads.values():
+        yield from (read if isinstance(read, tuple) else (read,))
 
 
 def parse_name(text, where: str) -> TensorName:
@@ -187,7 +200,7 @@ class ForwardGraph:
         self.stages: Dict[str, int] = {}
         self.deep_supervision: Dict[str, Tuple[int, ...]] = {}
         self.placements: Dict[str, Placement] = {}
-        self.reads: Dict[str, Dict[str, TensorName]] = {}
+        self.reads: Dict[str, Dict[str, Read]] = {}
         self.inputs: Dict[str, TensorName] = {}  # task -> the named tensor its branch starts from
         self.wave: Dict[str, int] = {}
 
@@ -211,13 +224,21 @@ class ForwardGraph:
         index = sum(p.boundary == boundary for p in self.placements.values())
         self.placements[name] = Placement(boundary, index, tuple(tasks))
 
-    def declare_reads(self, reader: str, owner: str, field: str, names: Mapping[str, str],
-                      kinds: Sequence[str] = KINDS) -> Dict[str, TensorName]:
+    def declare_reads(self, reader: str, owner: str, field: str, names: Mapping[str, object],
+                      kinds: Sequence[str] = KINDS) -> Dict[str, Read]:
         """Parse and check what ``reader`` (an interaction name, ``'neck'`` or a loss's
-        config key) reads: ``names`` is the config value at ``<owner>.<field>``."""
-        parsed = {kwarg: self.checked_name(text, owner, f'{owner}.{field}.{kwarg}', kinds,
-                                           self.placements.get(reader))
-                  for kwarg, text in names.items()}
+        config key) reads: ``names`` is the config value at ``<owner>.<field>``, each value
+        a name or a non-empty list of names."""
+        place, parsed = self.placements.get(reader), {}
+        for kwarg, text in names.items():
+            key = f'{owner}.{field}.{kwarg}'
+            if isinstance(text, (list, tuple)):
+                if not text:
+                    raise ConfigError(f'{key}: an empty list reads nothing; name at least one tensor')
+                parsed[kwarg] = tuple(self.checked_name(t, owner, f'{key}[{i}]', kinds, place)
+                                      for i, t in enumerate(text))
+            else:
+                parsed[kwarg] = self.checked_name(text, owner, key, kinds, place)
         self.reads[reader] = parsed
         return parsed
 
@@ -236,7 +257,7 @@ class ForwardGraph:
 
     def backbone_reads(self) -> List[str]:
         """The backbone sub-modules that some reader reads (``backbone:path``)."""
-        return sorted({n.module for reads in self.reads.values() for n in reads.values()
+        return sorted({n.module for reads in self.reads.values() for n in read_names(reads)
                        if n.kind == 'backbone'})
 
     def check_exists(self, name: TensorName, where: str) -> None:
@@ -328,7 +349,7 @@ class ForwardGraph:
                 interactions.add(args[0])
                 place = self.placements[args[0]]
                 todo += [('feature', t, place.boundary, place.index) for t in place.tasks]
-                todo += [('read', name) for name in self.reads.get(args[0], {}).values()]
+                todo += [('read', name) for name in read_names(self.reads.get(args[0], {}))]
         return self._ordered(run_to, interactions, deep_heads, finals, wanted)
 
     @staticmethod
@@ -341,7 +362,7 @@ class ForwardGraph:
 
     def _ordered(self, run_to, interactions, deep_heads, finals, wanted) -> RunPlan:
         tasks = [t for t in self.stages if t in run_to]
-        kept = {(n.task, n.boundary) for reads in self.reads.values() for n in reads.values()
+        kept = {(n.task, n.boundary) for reads in self.reads.values() for n in read_names(reads)
                 if n.kind == 'feature' and n.boundary <= run_to.get(n.task, -1)}
 
         def per_boundary(pairs, order):  # {(boundary, name)} -> {boundary: [name, ...]}
@@ -392,5 +413,7 @@ class NamedTensors:
             return self.features[(name.task, name.boundary)]
         return self.final(name.task) if name.boundary is None else self.outputs[name.output]
 
-    def resolve(self, reads: Mapping[str, TensorName]) -> Dict[str, Optional[torch.Tensor]]:
-        return {kwarg: self.get(name) for kwarg, name in reads.items()}
+    def resolve(self, reads: Mapping[str, Read]) -> Dict[str, object]:
+        """``{kwarg: tensor}``, or a list of tensors where the kwarg reads a list of names."""
+        return {kwarg: [self.get(n) for n in read] if isinstance(read, tuple) else self.get(read)
+                for kwarg, read in reads.items()}

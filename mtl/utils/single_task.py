@@ -44,9 +44,12 @@ def evaluated_tasks(model: Mapping) -> List[str]:
     return [t for t, cfg in model['tasks'].items() if not cfg.get('auxiliary', False)]
 
 
-def foreign_reads(names: Mapping[str, str], task: str, where: str) -> List[str]:
-    """The names among ``names`` (a reader's ``inputs``/``extra``) of another task's tensors."""
-    parsed = [parse_name(text, f'{where}.{kwarg}') for kwarg, text in names.items()]
+def foreign_reads(names: Mapping[str, object], task: str, where: str) -> List[str]:
+    """The names among ``names`` (a reader's ``inputs``/``extra``, each a name or a list of
+    names) of another task's tensors."""
+    parsed = [parse_name(text, f'{where}.{kwarg}')
+              for kwarg, value in names.items()
+              for text in (value if isinstance(value, (list, tuple)) else [value])]
     return [name.text for name in parsed if name.kind != 'target' and name.task != task]
 
 
