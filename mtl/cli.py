@@ -18,7 +18,8 @@ COMMANDS = {
     'get-flops': 'get_flops', 'analyze-logs': 'analyze_logs', 'browse-dataset': 'browse_dataset',
     'benchmark': 'benchmark', 'lr-finder': 'lr_finder', 'mean-depth-baseline': 'mean_depth_baseline',
     'prepare-nyud2': 'prepare_nyud2', 'visualize-attention': 'visualize_attention',
-    'gpu-report': 'gpu_report',
+    'gpu-report': 'gpu_report', 'baselines': 'baselines',
+    'compare-combiners': 'compare_combiners',
 }
 
 

@@ -19,9 +19,19 @@ def test_api_reference_lists_public_api_with_registries(tmp_path):
     assert '## `mtl.tools' not in text and '## `mtl.models.multitask`' in text
 
 
+def links(markdown: str) -> list:
+    """The targets of markdown links, outside code (``stages[i](x)`` in code is no link)."""
+    prose = re.sub(r'```.*?```|``.*?``|`[^`]*`', '', markdown, flags=re.S)
+    return re.findall(r'\]\(([^)#]+)\)', prose)
+
+
+def test_links_in_code_are_not_links():
+    assert links('see [docs](docs/a.md), ``stages[i](x)``, `f[0](y)`') == ['docs/a.md']
+
+
 def test_linked_files_exist():
     for doc in [ROOT / 'README.md', *sorted((ROOT / 'docs').glob('*.md'))]:
-        for link in re.findall(r'\]\(([^)#]+)\)', doc.read_text()):
+        for link in links(doc.read_text()):
             if '://' in link:
                 continue
             assert (doc.parent / link).exists(), f'{doc.name} links to missing {link}'

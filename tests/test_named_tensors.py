@@ -286,6 +286,78 @@ def test_a_config_that_reads_nothing_keeps_nothing():
     assert model.train_plan.deep_heads == {1: ['depth', 'seg']}
 
 
+class Aggregation(Interaction):
+    """Concatenates the list of features it reads (a task's features at several
+    boundaries): a wider feature at the last boundary, declared by output_channels()."""
+
+    def __init__(self, tasks, input_channels):
+        super().__init__()
+        self.tasks, self.input_channels = list(tasks), input_channels
+
+    def output_channels(self):
+        return {t: sum(self.input_channels['levels']) for t in self.tasks}
+
+    def forward(self, features, levels):
+        self.seen = levels
+        return {t: torch.cat(levels, 1) for t in self.tasks}
+
+
+def test_a_kwarg_reads_a_list_of_names_in_order_and_may_widen_the_final_feature():
+    aggregate = dict(type=Aggregation, after_stage=2, tasks=('depth',),
+                     inputs=dict(levels=['feature:depth@0', 'feature:depth@1', 'feature:seg@2']))
+    model = build(interactions=dict(aggregate=aggregate))
+    assert model.interactions['aggregate'].input_channels == dict(levels=[C, C, C])
+    assert model.heads['depth'].conv[0].in_channels == 3 * C  # final head built for the width
+    assert model.heads['depth@1'].conv[0].in_channels == C
+    outputs = model(batch(model)['inputs'], mode='tensor')
+    seen = model.interactions['aggregate'].seen
+    assert isinstance(seen, list) and len(seen) == 3 and seen[0].shape == (2, C, H, W)
+    assert outputs['depth'].shape == (2, 1, H, W)
+    # predict runs seg's branch to boundary 2 because the list reads it
+    model.eval()
+    calls = count_calls(model.branches['seg'].stages[1])
+    model(**batch(model, training=False), mode='predict')
+    assert len(calls) == 1
+
+
+class LevelsLoss(Loss):
+    """Zero; keeps the list of features it was given."""
+
+    def forward(self, pred, target, valid_mask=None, levels=None):
+        self.seen = levels
+        return pred.sum() * 0
+
+
+def test_a_loss_reads_a_list_of_names():
+    levels = dict(type=LevelsLoss, extra=dict(levels=['feature:depth@1', 'feature:depth@2']))
+    model = build(interactions={}, losses={'depth.l1': dict(type='MaskedL1Loss'), 'depth.levels': levels})
+    model(**batch(model), mode='loss')
+    assert [f.shape for f in model.losses['depth__levels'].seen] == [(2, C, H, W)] * 2
+
+
+@pytest.mark.parametrize('after_stage,extra,message', [
+    (1, {}, r'model.interactions.aggregate: Aggregation returns 12 channels for "depth", so it must '
+            r'be the last interaction of that task, at its branch\'s last boundary \(after_stage=2\)'),
+    (2, dict(later=dict(type='CrossStitchUnit', after_stage=2, tasks=('depth', 'seg'))),
+     r'must be the last interaction of that task'),
+])
+def test_a_wider_feature_anywhere_but_last_is_a_config_error(after_stage, extra, message):
+    aggregate = dict(type=Aggregation, after_stage=after_stage, tasks=('depth',),
+                     inputs=dict(levels=['feature:depth@0'] * 3))
+    with pytest.raises(ConfigError, match=message):
+        build(interactions=dict(aggregate=aggregate, **extra))
+
+
+def test_an_empty_list_of_names_is_a_config_error():
+    aggregate = dict(type=Aggregation, after_stage=2, tasks=('depth',), inputs=dict(levels=[]))
+    with pytest.raises(ConfigError, match=r'model.interactions.aggregate.inputs.levels: an empty list'):
+        build(interactions=dict(aggregate=aggregate))
+    bad = dict(type=Aggregation, after_stage=1, tasks=('depth',),
+               inputs=dict(levels=['feature:depth@0', 'feature:depth@2']))
+    with pytest.raises(ConfigError, match=r'inputs.levels\[1\]\).*produced at boundary 2'):
+        build(interactions=dict(aggregate=bad))
+
+
 # ---------------------------------------------------------------- backbone:path
 class TwoConvBackbone(nn.Module):
     """conv (3 -> C) then bn then wide (C -> 2C); returns only the last map. ``unused`` never runs."""

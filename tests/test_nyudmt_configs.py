@@ -9,15 +9,19 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mtl.registry import MODELS
+from mtl.utils.single_task import single_task_config
+
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
 from nyud2_fixtures import make_nyud_mt_root
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 TASKS = ('depth', 'seg', 'normals', 'contours')
 METRICS = dict(depth='DepthMetric', seg='SegMetric', normals='NormalMetric',
-               contours='ContourMetric')
+               contours='BoundaryFMetric')
 # config: the tasks it predicts
-NYUDMT = {'hps.py': TASKS, **{f'single_{t}.py': (t,) for t in TASKS}}
+NYUDMT = {'hps.py': TASKS, 'crossstitch.py': TASKS, 'padnet.py': TASKS,
+          **{f'single_{t}.py': (t,) for t in TASKS}}
 
 
 def load(name: str) -> Config:
@@ -25,12 +29,14 @@ def load(name: str) -> Config:
 
 
 def tiny(node):
-    """The same config with timm's 8-channel test ResNet and 8-channel decoders, in place."""
+    """The same config with timm's 8-channel test ResNet and narrow decoders, in place."""
     if isinstance(node, dict):
         if 'model_name' in node:
             node.update(model_name='test_resnet', pretrained=False)
-        if node.get('type') == 'PyramidPoolingDecoder':
+        if node.get('type') in ('PyramidPoolingDecoder', 'MultiScaleAggregation'):
             node['channels'] = 8
+        if node.get('type') == 'DeconvDecoder':
+            node['channels'] = (8, 8, 8)[:len(node['channels'])]
         for value in node.values():
             tiny(value)
     elif isinstance(node, (list, tuple)):
@@ -68,7 +74,7 @@ def test_config_declares_its_tasks_losses_and_metrics(name):
     cfg = load(name)
     tasks = NYUDMT[name]
     assert tuple(cfg.model.tasks) == tasks
-    assert [n.split('.')[0] for n in cfg.model.losses] == list(tasks)
+    assert {n.split('.')[0].split('@')[0] for n in cfg.model.losses} == set(tasks)
     assert [e['type'] for e in cfg.test_evaluator] == [METRICS[t] for t in tasks]
     assert cfg.train_dataloader.dataset.split == 'train'
     assert cfg.val_dataloader.dataset.split == cfg.test_dataloader.dataset.split == 'test'
@@ -84,3 +90,33 @@ def test_config_trains_and_evaluates_on_a_tiny_nyud_mt_tree(name, nyud_mt_root, 
                     contours='contours/ods_f')
     for task in NYUDMT[name]:
         assert expected[task] in metrics, sorted(metrics)
+
+
+@pytest.mark.parametrize('task', TASKS)
+def test_single_task_configs_are_the_baselines_derived_from_hard_sharing(task):
+    """configs/nyudmt/single_<task>.py = what tools/baselines.py derives from hps.py."""
+    derived, notes = single_task_config(load('hps.py'), task)
+    explicit = load(f'single_{task}.py')
+    assert notes == []
+    for key in ('test_evaluator', 'train_cfg', 'optim_wrapper', 'train_dataloader'):
+        assert explicit[key] == derived[key], key
+    for key in ('type', 'data_preprocessor', 'backbone', 'tasks', 'losses'):
+        assert explicit.model[key] == derived.model[key], key
+    assert not explicit.model.get('interactions') and not derived.model.get('interactions')
+    weights = [MODELS.build(dict(c.model.combiner, loss_names=list(c.model.losses))).weights
+               for c in (explicit, derived)]
+    assert weights[0] == weights[1] == dict(
+        depth={'depth.l1': 1.0}, seg={'seg.ce': 1.0}, normals={'normals.l1': 10.0},
+        contours={'contours.bce': 50.0})[task]
+
+
+def test_padnet_distils_into_all_four_final_tasks():
+    cfg = load('padnet.py')
+    tiny(cfg.model)
+    model = MODELS.build(cfg.model)
+    assert list(model.predict_plan.outputs) == list(TASKS)
+    assert model.interactions['distill'].tasks == list(TASKS)
+    assert {t: model.task_cfg[t]['deep_supervision'] for t in TASKS} == {t: (1,) for t in TASKS}
+    assert model.combiner.weights['normals@1.l2'] == model.combiner.weights[
+        'contours@1.bce'] == 0.8
+    assert model.combiner.weights['normals.l2'] == model.combiner.weights['depth.l2'] == 1.0

@@ -35,5 +35,6 @@ log_processor = dict(by_epoch=False, window_size=20,
 log_level = 'INFO'
 load_from = None
 load_strict = True  # a checkpoint must match the model; False loads the matching weights
+load_renames = {}  # {old key prefix: new}: renames load_from's keys (fine-tune another task)
 resume = False
 randomness = dict(seed=0)

@@ -1,6 +1,9 @@
-# Single-task baseline on NYUD-MT: depth alone, with the backbone, decoder, head,
-# loss, schedule and data of configs/nyudmt/hps.py (the reference of Δm: tools/test.py
-# --baselines DIR reads this config's metrics JSON from DIR; docs/nyudmt.md).
+# Single-task baseline on NYUD-MT, depth alone: the backbone, decoder,
+# head, loss and its weight, schedule and data of configs/nyudmt/hps.py, i.e. the model
+# that `python tools/baselines.py configs/nyudmt/hps.py --tasks depth` derives (docs/nyudmt.md).
+# Train: python tools/train.py configs/nyudmt/single_depth.py
+# Test:  python tools/test.py configs/nyudmt/single_depth.py CHECKPOINT --out DIR/depth.json
+#        (DIR is then the --baselines of the multi-task configs' tests, for Δm)
 _base_ = [
     '../_base_/models/nyudmt_resnet50.py',
     '../_base_/schedules/nyudmt_adam_poly.py',
@@ -9,6 +12,7 @@ _base_ = [
 model = dict(
     tasks=dict(depth={{_base_.tasks.depth}}),
     losses={{_base_.task_losses.depth}},
-    combiner=dict(type='FixedWeighting'))
+    combiner=dict(type='FixedWeighting',
+                  weights=dict(depth={{_base_.loss_weights.depth}})))
 val_evaluator = [{{_base_.evaluators.depth}}]
 test_evaluator = val_evaluator

@@ -25,7 +25,10 @@ class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
       checkpoints, and every parameter is in the optimizer, also those frozen
       (``requires_grad=False``) when it is built: mmengine would leave them out, and
       unfreezing them later would then silently train nothing. A frozen parameter gets
-      no gradient, so the optimizer leaves it untouched.
+      no gradient, so the optimizer leaves it untouched;
+    - with any paramwise option, a parameter of a module that several parents hold (branch
+      stages shared by tasks, ``MultiTaskModel(shared_stages=...)``) is added once, under
+      its first name (mmengine's ``bypass_duplicate``, on by default here).
 
     Without any paramwise option or ``lr_mult``, mmengine's single group is built.
     Without ``named_groups``, mmengine's one-group-per-parameter is merged into one group
@@ -45,6 +48,8 @@ class MTLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 custom_keys[f'{name}.'] = dict(lr_mult=lr_mult)
         if custom_keys or named:  # a non-empty paramwise_cfg: one group per parameter
             paramwise['custom_keys'] = custom_keys
+        if paramwise:
+            paramwise.setdefault('bypass_duplicate', True)
         self.paramwise_cfg = paramwise
         if not paramwise:
             return super().__call__(model)

@@ -5,6 +5,10 @@ No paper; engineering. Differences from ``mmengine.runner.Runner``:
 - checkpoints are read with :func:`mtl.engine.checkpoint.load_checkpoint` and put into the
   model strictly (:func:`mtl.engine.weights.load_weights`); ``load_strict=False`` in the
   config (``--non-strict`` in the tools) loads the matching weights deliberately;
+- ``load_from`` may name a work dir (its ``last_checkpoint`` is loaded, so a config can
+  start from another config's run, e.g. fine-tuning), a missing ``load_from`` fails at once
+  with what to run first, and ``load_renames = {old prefix: new prefix}`` renames the
+  checkpoint's keys for ``load_from`` (not for resuming);
 - a checkpoint is written under a temporary name, flushed to disk and renamed, so no
   half-written ``iter_N.pth`` ever stands under its final name (a kill during the save
   leaves the previous checkpoints and ``last_checkpoint`` intact);
@@ -68,6 +72,25 @@ def write_latest_checkpoint(work_dir: str, checkpoint: str) -> None:
     os.replace(partial, osp.join(work_dir, LAST_CHECKPOINT))
 
 
+def resolve_load_from(load_from: str) -> str:
+    """The checkpoint ``load_from`` names: a URL or a file as it is, a work dir's latest
+    checkpoint; a missing file or a work dir without checkpoints is an error that says so."""
+    if '://' in load_from:
+        return load_from
+    if osp.isdir(load_from):
+        found = latest_checkpoint(load_from)
+        if found is None or not osp.isfile(found):
+            raise FileNotFoundError(f'load_from="{load_from}" is a directory without a '
+                                    f'{LAST_CHECKPOINT} checkpoint: train the run that writes it '
+                                    f'first (the config names it), or point load_from at a file.')
+        return found
+    if not osp.isfile(load_from):
+        raise FileNotFoundError(f'load_from="{load_from}" does not exist: train the run that '
+                                f'writes it first (a chained config names that run), or fix the '
+                                f'path (relative paths are read from {os.getcwd()}).')
+    return load_from
+
+
 @RUNNERS.register_module()
 class MTLRunner(Runner):
     """See the module docstring."""
@@ -86,9 +109,10 @@ class MTLRunner(Runner):
             self.register_hook(NonFiniteLossHook())
 
     def load_checkpoint(self, filename: str, map_location='cpu', strict: Optional[bool] = None,
-                        revise_keys=None):
+                        revise_keys=None, renames: Optional[dict] = None):
         """Safe and strict (``strict=None`` follows the config's ``load_strict``, default
-        True); ``revise_keys`` is not supported (``module.`` prefixes are always removed)."""
+        True); ``revise_keys`` is not supported (``module.`` prefixes are always removed;
+        ``renames`` renames key prefixes, see :func:`mtl.engine.weights.renamed`)."""
         if revise_keys is not None:
             raise ValueError('MTLRunner.load_checkpoint does not rename keys (revise_keys); '
                              'rename them in the checkpoint instead.')
@@ -96,12 +120,16 @@ class MTLRunner(Runner):
         checkpoint = load_checkpoint(filename, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        load_weights(model, checkpoint, filename, strict=strict)
+        load_weights(model, checkpoint, filename, strict=strict, renames=renames)
         self._has_loaded = True
         self.logger.info(f'Loaded checkpoint {filename}')
         return checkpoint
 
     def load_or_resume(self) -> None:
+        if not self._has_loaded and not self._resume and self._load_from is not None:
+            self.load_checkpoint(resolve_load_from(self._load_from),
+                                 renames=self.cfg.get('load_renames'))
+            return
         if not self._has_loaded and self._resume and self._load_from is None:
             found = latest_checkpoint(self.work_dir)
             if found is None:

@@ -3,12 +3,16 @@ import json
 import math
 import os
 import os.path as osp
+import subprocess
+import sys
+import time
 from typing import Dict, Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
+import mtl
 from mtl.utils.configs import find_config
 
 CONFIG_HELP = 'override config entries, e.g. train_cfg.max_iters=100 model.backbone.pretrained=False'
@@ -36,7 +40,7 @@ RUNNER_KEYS = {'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_
                'param_scheduler', 'val_evaluator', 'test_evaluator', 'default_hooks',
                'custom_hooks', 'data_preprocessor', 'load_from', 'resume', 'launcher', 'env_cfg',
                'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness',
-               'experiment_name', 'runner_type', 'load_strict', 'model_wrapper_cfg',
+               'experiment_name', 'runner_type', 'load_strict', 'load_renames', 'model_wrapper_cfg',
                'find_unused_parameters', 'vis_backends', 'custom_imports'}
 
 
@@ -151,3 +155,40 @@ def save_metrics(metrics: Dict[str, float], path: str, extra: Optional[dict] = N
     with open(path, 'w') as f:
         json.dump(payload, f, indent=2, default=float)
     return path
+
+
+def run_training(cfg: Config, work_dir: str, label: str) -> Dict[str, float]:
+    """Train ``cfg`` and test its final weights (``mtl train``) in a child process with its
+    own log, and return the test metrics. A work dir already holding ``metrics.json`` is a
+    finished run: its metrics are returned and nothing is trained (delete it to rerun)."""
+    done = osp.join(work_dir, 'metrics.json')
+    if osp.isfile(done):
+        print(f'{label}: done before, reusing {done}', flush=True)
+        return read_metrics(done)
+    os.makedirs(work_dir, exist_ok=True)
+    config, log = osp.join(work_dir, 'config.py'), osp.join(work_dir, 'train.log')
+    cfg.dump(config)
+    package_root = osp.dirname(osp.dirname(osp.abspath(mtl.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [package_root, os.environ.get('PYTHONPATH')])))
+    print(f'{label}: training, log in {log}', flush=True)
+    start = time.time()
+    with open(log, 'w') as f:
+        code = subprocess.call([sys.executable, '-m', 'mtl', 'train', config, '--work-dir', work_dir],
+                               stdout=f, stderr=subprocess.STDOUT, env=env)
+    if code or not osp.isfile(done):
+        with open(log) as f:
+            tail = ''.join(f.readlines()[-15:])
+        raise RuntimeError(f'{label}: training failed (exit code {code}); the end of {log}:\n{tail}')
+    print(f'{label}: done in {time.time() - start:.0f} s', flush=True)
+    return read_metrics(done)
+
+
+def read_metrics(path: str) -> Dict[str, float]:
+    """The metrics of a ``save_metrics`` file."""
+    with open(path) as f:
+        metrics = json.load(f).get('metrics')
+    if not isinstance(metrics, dict):
+        raise ValueError(f'{path} has no "metrics" dict: not a metrics file of tools/train.py or '
+                         f'tools/test.py')
+    return metrics

@@ -5,7 +5,9 @@ config (another class count, another backbone) evaluates as a partly random mode
 metrics look real. :func:`load_weights` compares the checkpoint with the model first and
 raises, before anything runs, with the first mismatched keys and shapes and the likely
 cause; ``strict=False`` (``--non-strict``, ``load_strict=False`` in a config) loads the
-matching weights deliberately and logs what was skipped.
+matching weights deliberately and logs what was skipped. ``renames`` (the config's
+``load_renames``, for ``load_from``) renames checkpoint keys by prefix first, so that a
+network trained under one task's name starts another task's (fine-tuning).
 """
 import logging
 import re
@@ -71,10 +73,28 @@ class Comparison:
         return '; '.join(parts)
 
 
+def renamed(state: Dict[str, torch.Tensor], renames: Dict[str, str], source: str) -> Dict[str, torch.Tensor]:
+    """``state`` with each key that starts with a prefix of ``renames`` given the new
+    prefix instead; a prefix that no key starts with is an error (a misspelling would
+    otherwise load nothing, silently)."""
+    for old in renames:
+        if not any(k.startswith(old) for k in state):
+            tops = sorted({'.'.join(k.split('.')[:2]) + '.' for k in state})
+            raise CheckpointMismatchError(
+                f'load_renames: no key of checkpoint "{source}" starts with "{old}" (its keys start '
+                f'with {tops[:SHOWN * 2]}); fix the prefix in load_renames.')
+
+    def new_key(key: str) -> str:
+        old = next((o for o in renames if key.startswith(o)), None)
+        return key if old is None else renames[old] + key[len(old):]
+    return {new_key(k): v for k, v in state.items()}
+
+
 def load_weights(model: nn.Module, checkpoint, source: str, strict: bool = True,
-                 logger: Optional[str] = 'current') -> Comparison:
+                 logger: Optional[str] = 'current',
+                 renames: Optional[Dict[str, str]] = None) -> Comparison:
     """Load ``checkpoint``'s weights into ``model``; see the module docstring."""
-    state = state_dict_of(checkpoint, source)
+    state = renamed(state_dict_of(checkpoint, source), renames or {}, source)
     comparison = Comparison(model.state_dict(), state)
     if comparison and strict:
         raise CheckpointMismatchError(

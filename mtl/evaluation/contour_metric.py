@@ -11,7 +11,9 @@ ties); ``f@0.5``, ``precision@0.5``, ``recall@0.5`` are at t = 0.5. Values are f
 Unlike BSDS, there is **no matching tolerance**: a predicted contour pixel is a true
 positive only when the gt is a contour at that very pixel (pixel exact), so the numbers
 are lower than BSDS-benchmark numbers, which match within a distance of about 0.0075 of
-the image diagonal. There is no thinning (non-maximum suppression) either.
+the image diagonal. There is no thinning (non-maximum suppression) either. It suits exact
+labels and quick validation; for numbers comparable with the literature use
+``BoundaryFMetric`` (boundary_f_metric.py; docs/nyudmt.md compares the two).
 
 Ground-truth pixels equal to ``ignore_index`` are left out. ``process`` stores three
 counts per threshold and image.

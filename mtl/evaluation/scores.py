@@ -11,6 +11,8 @@ direction (l_i) and each task's measure. A metric declares both itself, by subcl
   key families.
 - ``primary_keys``: the measures of its task that Δm averages, by default those the MTL
   survey reports (Vandenhende et al., TPAMI 2021).
+- ``task``: the model output it scores (set by ``__init__``), so that a single-task
+  baseline keeps the metrics of its task (:mod:`mtl.utils.single_task`).
 """
 from typing import ClassVar, Dict, Optional, Tuple
 
@@ -18,6 +20,7 @@ from typing import ClassVar, Dict, Optional, Tuple
 class ScoredMetric:
     higher_is_better: ClassVar[Dict[str, bool]] = {}
     primary_keys: ClassVar[Tuple[str, ...]] = ()
+    task: str
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -199,6 +199,13 @@ class Branch(nn.Module):
         branch input first) and ``input_size`` (H, W) of the image."""
         return self.stages[index](x)
 
+    def pure_stage(self, index: int) -> bool:
+        """Whether stage ``index`` computes ``self.stages[index](x)`` and nothing else (no
+        context, no module outside ``stages``), so that branches may share it
+        (``MultiTaskModel(shared_stages=...)``). True unless ``forward_stage`` is overridden;
+        a subclass that overrides it declares its pure stages here."""
+        return type(self).forward_stage is Branch.forward_stage
+
     @property
     def out_channels(self) -> int:
         return self.stage_channels[-1] if self.stage_channels else self.in_channels
@@ -256,7 +263,8 @@ class Interaction(AuxiliaryLosses, nn.Module):
     feature. An interaction may introduce new task features only for tasks the model
     knows. ``lr_mult`` scales the learning rate of its parameters (see
     :func:`lr_multiplier`); it may also implement :class:`TaskGated` or
-    :class:`Switchable`.
+    :class:`Switchable`. At a task's last boundary it may return a feature of another
+    width, declared by :meth:`output_channels`.
 
     Beyond its features, an interaction may read named tensors (other tasks' outputs,
     deep-supervision outputs, branch features, batch targets; see
@@ -269,6 +277,13 @@ class Interaction(AuxiliaryLosses, nn.Module):
 
     def forward(self, features: Features) -> Union[Features, Tuple[Features, Dict[str, torch.Tensor]]]:
         raise NotImplementedError
+
+    def output_channels(self) -> Dict[str, int]:
+        """``{task: C}`` for the tasks whose returned feature is not as wide as the
+        feature at the boundary (e.g. an aggregation of several scales); the default,
+        ``{}``, keeps every width. Allowed only at a task's last boundary, where the model
+        builds the task's final head for ``C`` channels."""
+        return {}
 
 
 class Loss(nn.Module):

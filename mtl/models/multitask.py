@@ -22,6 +22,12 @@ Config shape::
                 'seg.pair': dict(type='MyLoss', extra=dict(f_d='feature:depth@1'))},
         combiner=dict(type='FixedWeighting', weights={'seg.ce': 0.5}))
 
+A task may start from another task's output or feature instead of the backbone
+(``input='depth'`` or ``input='feature:depth@2'``: a cascade; it runs after that task), and
+tasks may share stages of their branches
+(``shared_stages=dict(trunk=dict(tasks=('depth', 'seg'), stop=2))``,
+:mod:`mtl.models.stage_sharing`).
+
 Outputs are named after tasks; a deep-supervision head at boundary k of task t is the
 output ``t@k`` (it reads the branch feature at k before the interactions there). A loss
 named ``owner.what`` reads output ``owner`` (or ``pred=``, any output) and the owner
@@ -37,21 +43,23 @@ A neck or an interaction may return ``(features, losses)``: the losses are named
 (``mtl.models.base.AuxiliaryLosses.auxiliary_loss_names``).
 """
 from collections import OrderedDict
+from functools import partial
 from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from mtl.models.base import GradientCombiner, Head, Loss, TaskModel, auxiliary_loss_names
+from mtl.models.base import GradientCombiner, Head, Interaction, Loss, TaskModel, auxiliary_loss_names
 from mtl.models.builder import ConfigError, build_component
 from mtl.models.gradients import combined_gradient_term
-from mtl.models.named_tensors import (KINDS, ForwardGraph, NamedTensors, RunPlan, TensorName, capture_outputs,
-                                      check_accepts, probe_channels)
+from mtl.models.named_tensors import (KINDS, ForwardGraph, NamedTensors, Read, RunPlan, TensorName,
+                                      capture_outputs, check_accepts, input_order, probe_channels, read_names)
+from mtl.models.stage_sharing import StageSharing
 from mtl.registry import MODELS
 from mtl.structures import TARGET_SPECS, valid_mask
 
-TASK_KEYS = {'branch', 'head', 'target', 'auxiliary', 'in_index', 'deep_supervision'}
+TASK_KEYS = {'branch', 'head', 'target', 'auxiliary', 'in_index', 'deep_supervision', 'input'}
 
 
 def module_key(name: str) -> str:
@@ -70,7 +78,7 @@ def split_inputs(cfg):
 class LossSpec:
     """Where a named loss reads its prediction, target and extra inputs (named tensors)."""
 
-    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, TensorName]):
+    def __init__(self, name: str, pred: str, target: str, extra: Dict[str, Read]):
         self.name, self.pred, self.target, self.extra = name, pred, target, extra
 
 
@@ -80,8 +88,10 @@ class MultiTaskModel(BaseModel, TaskModel):
 
     Args:
         tasks: ``{name: dict(branch, head, target=None, auxiliary=False, in_index=-1,
-            deep_supervision=())}``. Auxiliary tasks are trained but skipped in predict
-            mode (no cost unless an interaction still needs their features or outputs).
+            deep_supervision=(), input=None)}``. Auxiliary tasks are trained but skipped in
+            predict mode (no cost unless an interaction still needs their features or
+            outputs). ``input`` names an output or feature of a task defined before, which
+            the branch starts from instead of the backbone's level ``in_index``.
         backbone: shared trunk giving multi-scale features, or ``None`` so that each
             branch receives the normalised image (per-task encoders).
         neck: optional shared module on the feature list (``in_channels`` list given),
@@ -90,6 +100,8 @@ class MultiTaskModel(BaseModel, TaskModel):
             stage boundaries (0 = the branch inputs).
         losses: ``{'owner.loss': dict(type, pred=None, target=None, extra={}, ...)}``.
         combiner: loss combiner config (default ``FixedWeighting`` with weights 1).
+        shared_stages: ``{group: dict(tasks, start=0, stop)}``: branch stages
+            ``start..stop-1`` that the tasks share (:mod:`mtl.models.stage_sharing`).
         test_cfg: ``dict(flip=False)``; ``flip=True`` averages the prediction on the image
             and its mirror (flip test-time augmentation).
     """
@@ -97,7 +109,8 @@ class MultiTaskModel(BaseModel, TaskModel):
     def __init__(self, tasks: dict, backbone: Optional[dict] = None, neck: Optional[dict] = None,
                  interactions: Optional[dict] = None, losses: Optional[dict] = None,
                  combiner: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
-                 test_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None):
+                 test_cfg: Optional[dict] = None, init_cfg: Optional[dict] = None,
+                 shared_stages: Optional[dict] = None):
         preprocessor = build_component(data_preprocessor or dict(type='MultiTaskDataPreprocessor'),
                                        'model.data_preprocessor')
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
@@ -111,7 +124,9 @@ class MultiTaskModel(BaseModel, TaskModel):
                                        in_channels=channels) if neck else None
         feature_channels = list(self.neck.out_channels) if self.neck else channels
         self._build_tasks(tasks, feature_channels)
+        self.stage_sharing = StageSharing(shared_stages, self.branches)
         self._build_interactions(interactions or {})
+        self._fit_final_heads(tasks)
         self._build_losses(losses or {})
         self._plan()
         names = list(self.loss_specs) + self.component_loss_names()
@@ -119,15 +134,15 @@ class MultiTaskModel(BaseModel, TaskModel):
                                         loss_names=names, loss_types=self.loss_types())
         if isinstance(self.combiner, GradientCombiner) and not self.shared_parameters():
             raise ConfigError(f'model.combiner: {type(self.combiner).__name__} balances the gradients '
-                              f'of the shared parameters, and this model shares none (no backbone '
-                              f'or neck): use a loss-based combiner')
+                              f'of the shared parameters, and this model shares none (no backbone, '
+                              f'neck or shared stages): use a loss-based combiner')
 
     # ---------------------------------------------------------------- building
     def _build_tasks(self, tasks: dict, feature_channels: List[int]) -> None:
         self.branches, self.heads = nn.ModuleDict(), nn.ModuleDict()
         self.task_cfg: Dict[str, dict] = OrderedDict()
-        for task, cfg in tasks.items():
-            key = f'model.tasks.{task}'
+        for task in input_order(tasks):
+            cfg, key = tasks[task], f'model.tasks.{task}'
             if not task.isidentifier():
                 raise ConfigError(f'{key}: task names must be identifiers (no dots or "@")')
             unknown = set(cfg) - TASK_KEYS
@@ -138,8 +153,11 @@ class MultiTaskModel(BaseModel, TaskModel):
             if not -len(feature_channels) <= in_index < len(feature_channels):
                 raise ConfigError(f'{key}.in_index={in_index}, but there are '
                                   f'{len(feature_channels)} feature levels')
-            branch = build_component(cfg['branch'], f'{key}.branch',
-                                     in_channels=feature_channels[in_index],
+            source = cfg.get('input')
+            if source is not None:
+                source = self.graph.checked_name(source, key, f'{key}.input', kinds=('output', 'feature'))
+            in_channels = self.channels_of({'input': source})['input'] if source else feature_channels[in_index]
+            branch = build_component(cfg['branch'], f'{key}.branch', in_channels=in_channels,
                                      feature_channels=tuple(feature_channels))
             self.branches[task] = branch
             self.heads[task] = build_component(cfg['head'], f'{key}.head', in_channels=branch.out_channels)
@@ -153,7 +171,8 @@ class MultiTaskModel(BaseModel, TaskModel):
                 target=cfg.get('target') or self.heads[task].default_target,
                 auxiliary=bool(cfg.get('auxiliary', False)), in_index=in_index,
                 deep_supervision=tuple(cfg.get('deep_supervision', ())))
-            self.graph.add_task(task, len(branch.stages), self.task_cfg[task]['deep_supervision'])
+            self.graph.add_task(task, len(branch.stages), self.task_cfg[task]['deep_supervision'],
+                                source, f'{key}.input')
 
     def _build_interactions(self, interactions: dict) -> None:
         self.interactions = nn.ModuleDict()
@@ -182,6 +201,22 @@ class MultiTaskModel(BaseModel, TaskModel):
             self.interactions[name] = self._build_reader(cfg, f'model.interactions.{name}', name,
                                                          tasks=list(tasks), channels=channels)
 
+    def _fit_final_heads(self, tasks: dict) -> None:
+        """Rebuild the final head of a task whose last interaction returns a feature of
+        another width (``Interaction.output_channels()``) for that width."""
+        for name, module in self.interactions.items():
+            place, key = self.graph.placements[name], f'model.interactions.{name}'
+            for task, width in (module.output_channels() if isinstance(module, Interaction) else {}).items():
+                stages = len(self.branches[task].stages)
+                later = [n for n, p in self.graph.placements.items() if p.boundary == place.boundary
+                         and p.index > place.index and task in p.tasks]
+                if task not in place.tasks or place.boundary != stages or later:
+                    raise ConfigError(f'{key}: {type(module).__name__} returns {width} channels for '
+                                      f'"{task}", so it must be the last interaction of that task, '
+                                      f'at its branch\'s last boundary (after_stage={stages})')
+                self.heads[task] = build_component(tasks[task]['head'], f'model.tasks.{task}.head',
+                                                   in_channels=width)
+
     def _build_reader(self, cfg: dict, key: str, reader: str, kinds=KINDS, **wiring) -> nn.Module:
         """Build a neck or an interaction whose ``inputs`` (named tensors passed to its
         ``forward``) are checked; a constructor that declares ``input_channels`` gets
@@ -194,11 +229,11 @@ class MultiTaskModel(BaseModel, TaskModel):
         check_accepts(module.forward, reads, 1, f'{key}.inputs')
         return module
 
-    def channels_of(self, reads: Dict[str, TensorName]) -> Dict[str, Optional[int]]:
+    def channels_of(self, reads: Dict[str, Read]) -> Dict[str, object]:
         """``{kwarg: channels}`` of named tensors: a feature's branch channels, an output's
         ``Head.out_channels``, a target's ``TargetSpec.channels`` (0: an H×W map), a backbone
-        sub-module's measured channels."""
-        paths = [name.module for name in reads.values() if name.kind == 'backbone']
+        sub-module's measured channels; a list of channels where the kwarg reads a list."""
+        paths = [name.module for name in read_names(reads) if name.kind == 'backbone']
         probed = probe_channels(self.backbone, paths, 'model.backbone') if paths else {}
 
         def channels(name: TensorName) -> Optional[int]:
@@ -209,7 +244,8 @@ class MultiTaskModel(BaseModel, TaskModel):
             if name.kind == 'feature':
                 return self.branches[name.task].channels_at(name.boundary)
             return self.heads[name.output].out_channels
-        return {kwarg: channels(name) for kwarg, name in reads.items()}
+        return {kwarg: [channels(n) for n in read] if isinstance(read, tuple) else channels(read)
+                for kwarg, read in reads.items()}
 
     def _build_losses(self, losses: dict) -> None:
         self.losses = nn.ModuleDict()
@@ -273,9 +309,9 @@ class MultiTaskModel(BaseModel, TaskModel):
         return {name: spec.target for name, spec in self.loss_specs.items()}
 
     def shared_parameters(self) -> List[nn.Parameter]:
-        """The backbone's and the neck's parameters."""
+        """The backbone's, the neck's and the shared branch stages' parameters."""
         return [p for module in (self.backbone, self.neck) if module is not None
-                for p in module.parameters()]
+                for p in module.parameters()] + self.stage_sharing.parameters()
 
     def task_targets(self) -> Dict[str, str]:
         """``{task: target key}``: the batch key that supervises each task."""
@@ -312,14 +348,31 @@ class MultiTaskModel(BaseModel, TaskModel):
         named = NamedTensors(self.heads, size, targets, x, tapped)
         if self.neck:
             features = self._call('neck', self.neck, features, named)
-        x.update({t: features[self.task_cfg[t]['in_index']] for t in plan.run_to})
-        history = {t: [] for t in plan.run_to}
-        for boundary in range(plan.boundaries):
+        shared_runs = {}  # what each shared stage computed in this pass
+        for wave in plan.waves:
+            for t in wave:
+                source = self.graph.inputs.get(t)
+                x[t] = named.get(source) if source else features[self.task_cfg[t]['in_index']]
+            self._run_branches(wave, plan, x, named, features, shared_runs)
+        for t in plan.finals:
+            named.final(t)
+        return named
+
+    def _run_branches(self, tasks: List[str], plan: RunPlan, x: Dict[str, torch.Tensor],
+                      named: NamedTensors, features: list, shared_runs: dict) -> None:
+        """Run the branches of ``tasks`` (one wave) stage by stage from their inputs in
+        ``x``, with the interactions, deep-supervision heads and kept features of ``plan``."""
+        size, history = named.size, {t: [] for t in tasks}
+        for boundary in range(max(plan.run_to[t] for t in tasks) + 1):
             for t in plan.features.get(boundary, ()):
-                named.features[(t, boundary)] = x[t]
+                if t in history:
+                    named.features[(t, boundary)] = x[t]
             for t in plan.deep_heads.get(boundary, ()):
-                named.outputs[f'{t}@{boundary}'] = self.heads[f'{t}@{boundary}'](x[t], size)
+                if t in history:
+                    named.outputs[f'{t}@{boundary}'] = self.heads[f'{t}@{boundary}'](x[t], size)
             for name in plan.interactions.get(boundary, ()):
+                if self.graph.placements[name].tasks[0] not in history:
+                    continue
                 result = self._call(name, self.interactions[name],
                                     {t: x[t] for t in self.graph.placements[name].tasks}, named)
                 read_early = set(result) & set(named.outputs)
@@ -327,16 +380,15 @@ class MultiTaskModel(BaseModel, TaskModel):
                     raise RuntimeError(f'Interaction "{name}" changed the features of {sorted(read_early)} '
                                        f'after their final outputs were read')
                 x.update(result)
-            for t, last in plan.run_to.items():
+            for t in tasks:
+                last = plan.run_to[t]
                 if boundary > last:
                     continue
                 history[t].append(x[t])
                 if boundary < last:
                     context = dict(features=features, history=history[t], input_size=size)
-                    x[t] = self.branches[t].forward_stage(boundary, x[t], context)
-        for t in plan.finals:
-            named.final(t)
-        return named
+                    stage = partial(self.branches[t].forward_stage, boundary, x[t], context)
+                    x[t] = self.stage_sharing.run(t, boundary, x[t], stage, shared_runs)
 
     def _call(self, name: str, module: nn.Module, value, named: NamedTensors):
         """Run a neck or an interaction with the named tensors it reads as keyword

@@ -18,17 +18,24 @@ Grammar::
                     build time by a forward pass of a small blank image
 
 Interactions and the neck declare ``inputs=dict(<forward kwarg>=<name>)``, losses
-``extra=dict(<kwarg>=<name>)``. :class:`ForwardGraph` checks the names at build time
-(the task exists, the boundary exists, the deep-supervision head exists, the tensor is
-produced before its reader runs) and works out which stages, interactions and heads a set
-of wanted outputs needs; :class:`NamedTensors` holds one forward pass's tensors.
+``extra=dict(<kwarg>=<name>)``; a kwarg may also name a list of tensors
+(``inputs=dict(depth=['feature:depth@1', 'feature:depth@2'])``, e.g. a task's features at
+several scales): the reader receives a list of tensors in that order, and a constructor's
+``input_channels`` a list of their channels. A task's branch may start from a named output or
+feature of an earlier task (``model.tasks.<task>.input``, a cascade): such a task runs in a
+later *wave*, after every branch of the waves before it has finished. :class:`ForwardGraph`
+checks the names at build time (the task exists, the boundary exists, the deep-supervision
+head exists, the tensor is produced before its reader runs) and works out which stages,
+interactions and heads a set of wanted outputs needs; :class:`NamedTensors` holds one
+forward pass's tensors.
 """
 import difflib
 import inspect
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import torch
 from torch import nn
@@ -57,6 +64,15 @@ class TensorName:
     def output(self) -> str:
         """The output key (``task`` or ``task@k``) of an 'output' name."""
         return self.task if self.boundary is None else f'{self.task}@{self.boundary}'
+
+
+Read = Union[TensorName, Tuple[TensorName, ...]]  # what one kwarg reads: a name or a list of names
+
+
+def read_names(reads: Mapping[str, Read]) -> Iterator[TensorName]:
+    """Every name in ``{kwarg: name or tuple of names}``."""
+    for read in reads.values():
+        yield from (read if isinstance(read, tuple) else (read,))
 
 
 def parse_name(text, where: str) -> TensorName:
@@ -88,6 +104,25 @@ def check_accepts(forward: Callable, kwargs: Iterable[str], supplied: int, key: 
         if kwarg not in accepted:
             raise ConfigError(f'{key}.{kwarg}: {forward.__qualname__} takes no keyword argument '
                               f'"{kwarg}" (it accepts {accepted})')
+
+
+def input_order(tasks: Mapping[str, dict]) -> List[str]:
+    """The task names of ``model.tasks`` in config order, except that a task whose
+    ``input`` names another task's tensor comes after that task (a cascade may list its
+    second network first)."""
+    reads = {t: parse_name(cfg['input'], f'model.tasks.{t}.input').task
+             if isinstance(cfg, dict) and cfg.get('input') is not None else None
+             for t, cfg in tasks.items()}
+    order: List[str] = []
+    while len(order) < len(reads):
+        ready = [t for t, source in reads.items() if t not in order and (source is None or source in order
+                                                                         or source not in reads)]
+        if not ready:
+            cycle = {t: reads[t] for t in reads if t not in order}
+            raise ConfigError(f'model.tasks: the tasks\' inputs form a cycle ({cycle}, task: the task '
+                              f'it reads); a cascade needs a first task that reads the backbone')
+        order.append(ready[0])
+    return order
 
 
 @contextmanager
@@ -139,7 +174,8 @@ class RunPlan(NamedTuple):
     ``run_to[task]`` is the last boundary the branch reaches (stages before it run);
     ``interactions``, ``deep_heads`` (tasks) and ``features`` (tasks whose feature is
     kept) are listed per boundary; ``finals`` are the tasks whose final head runs;
-    ``outputs`` the output keys the pass returns.
+    ``outputs`` the output keys the pass returns; ``waves`` the running tasks grouped by
+    wave (a wave's branches run once every earlier wave's have finished).
     """
     run_to: Dict[str, int]
     interactions: Dict[int, List[str]]
@@ -147,10 +183,7 @@ class RunPlan(NamedTuple):
     features: Dict[int, List[str]]
     finals: List[str]
     outputs: List[str]
-
-    @property
-    def boundaries(self) -> int:
-        return max(self.run_to.values(), default=-1) + 1
+    waves: List[List[str]]
 
 
 class ForwardGraph:
@@ -167,23 +200,45 @@ class ForwardGraph:
         self.stages: Dict[str, int] = {}
         self.deep_supervision: Dict[str, Tuple[int, ...]] = {}
         self.placements: Dict[str, Placement] = {}
-        self.reads: Dict[str, Dict[str, TensorName]] = {}
+        self.reads: Dict[str, Dict[str, Read]] = {}
+        self.inputs: Dict[str, TensorName] = {}  # task -> the named tensor its branch starts from
+        self.wave: Dict[str, int] = {}
 
-    def add_task(self, task: str, stages: int, deep_supervision: Sequence[int]) -> None:
+    def add_task(self, task: str, stages: int, deep_supervision: Sequence[int],
+                 input_name: Optional[TensorName] = None, key: str = '') -> None:
+        """Add a task; ``input_name`` (checked with :meth:`checked_name`, config key
+        ``key``) is what its branch starts from, instead of the backbone's features."""
         self.stages[task], self.deep_supervision[task] = stages, tuple(deep_supervision)
+        self.wave[task] = 0
+        if input_name is not None:
+            self.inputs[task], self.reads[key] = input_name, {'input': input_name}
+            self.wave[task] = self.wave[input_name.task] + 1
 
     def place(self, name: str, boundary: int, tasks: Sequence[str]) -> None:
         """Place an interaction after those already placed at ``boundary``."""
+        waves = {t: self.wave[t] for t in tasks}
+        if len(set(waves.values())) > 1:
+            raise ConfigError(f'model.interactions.{name}.tasks: {list(tasks)} run in different '
+                              f'waves {waves} (a task with an "input" runs after the task it '
+                              f'reads), so they share no boundary')
         index = sum(p.boundary == boundary for p in self.placements.values())
         self.placements[name] = Placement(boundary, index, tuple(tasks))
 
-    def declare_reads(self, reader: str, owner: str, field: str, names: Mapping[str, str],
-                      kinds: Sequence[str] = KINDS) -> Dict[str, TensorName]:
+    def declare_reads(self, reader: str, owner: str, field: str, names: Mapping[str, object],
+                      kinds: Sequence[str] = KINDS) -> Dict[str, Read]:
         """Parse and check what ``reader`` (an interaction name, ``'neck'`` or a loss's
-        config key) reads: ``names`` is the config value at ``<owner>.<field>``."""
-        parsed = {kwarg: self.checked_name(text, owner, f'{owner}.{field}.{kwarg}', kinds,
-                                           self.placements.get(reader))
-                  for kwarg, text in names.items()}
+        config key) reads: ``names`` is the config value at ``<owner>.<field>``, each value
+        a name or a non-empty list of names."""
+        place, parsed = self.placements.get(reader), {}
+        for kwarg, text in names.items():
+            key = f'{owner}.{field}.{kwarg}'
+            if isinstance(text, (list, tuple)):
+                if not text:
+                    raise ConfigError(f'{key}: an empty list reads nothing; name at least one tensor')
+                parsed[kwarg] = tuple(self.checked_name(t, owner, f'{key}[{i}]', kinds, place)
+                                      for i, t in enumerate(text))
+            else:
+                parsed[kwarg] = self.checked_name(text, owner, key, kinds, place)
         self.reads[reader] = parsed
         return parsed
 
@@ -202,7 +257,7 @@ class ForwardGraph:
 
     def backbone_reads(self) -> List[str]:
         """The backbone sub-modules that some reader reads (``backbone:path``)."""
-        return sorted({n.module for reads in self.reads.values() for n in reads.values()
+        return sorted({n.module for reads in self.reads.values() for n in read_names(reads)
                        if n.kind == 'backbone'})
 
     def check_exists(self, name: TensorName, where: str) -> None:
@@ -239,6 +294,12 @@ class ForwardGraph:
         before b, or at b with every interaction that changes it placed before the reader.
         Targets and backbone tensors exist before any reader runs."""
         if name.kind in ('target', 'backbone'):
+            return
+        producer, reading = self.wave[name.task], self.wave[reader.tasks[0]]
+        if producer != reading:
+            if producer > reading:
+                raise ConfigError(f'{where}, but task "{name.task}" runs after this reader: its branch '
+                                  f'starts from model.tasks.{name.task}.input')
             return
         if name.boundary is not None:
             if name.boundary > reader.boundary:
@@ -282,11 +343,13 @@ class ForwardGraph:
                          if p.boundary == boundary and p.index < slot and task in p.tasks]
                 if boundary:
                     todo.append(('feature', task, boundary - 1, ALL))
+                elif task in self.inputs:
+                    todo.append(('read', self.inputs[task]))
             else:
                 interactions.add(args[0])
                 place = self.placements[args[0]]
                 todo += [('feature', t, place.boundary, place.index) for t in place.tasks]
-                todo += [('read', name) for name in self.reads.get(args[0], {}).values()]
+                todo += [('read', name) for name in read_names(self.reads.get(args[0], {}))]
         return self._ordered(run_to, interactions, deep_heads, finals, wanted)
 
     @staticmethod
@@ -299,7 +362,7 @@ class ForwardGraph:
 
     def _ordered(self, run_to, interactions, deep_heads, finals, wanted) -> RunPlan:
         tasks = [t for t in self.stages if t in run_to]
-        kept = {(n.task, n.boundary) for reads in self.reads.values() for n in reads.values()
+        kept = {(n.task, n.boundary) for reads in self.reads.values() for n in read_names(reads)
                 if n.kind == 'feature' and n.boundary <= run_to.get(n.task, -1)}
 
         def per_boundary(pairs, order):  # {(boundary, name)} -> {boundary: [name, ...]}
@@ -313,7 +376,9 @@ class ForwardGraph:
                        interactions=per_boundary(placed, list(self.placements)),
                        deep_heads=per_boundary({(b, t) for t, b in deep_heads}, tasks),
                        features=per_boundary({(b, t) for t, b in kept}, tasks),
-                       finals=[t for t in tasks if t in finals], outputs=list(wanted))
+                       finals=[t for t in tasks if t in finals], outputs=list(wanted),
+                       waves=[[t for t in tasks if self.wave[t] == w]
+                              for w in sorted({self.wave[t] for t in tasks})])
 
 
 class NamedTensors:
@@ -348,5 +413,7 @@ class NamedTensors:
             return self.features[(name.task, name.boundary)]
         return self.final(name.task) if name.boundary is None else self.outputs[name.output]
 
-    def resolve(self, reads: Mapping[str, TensorName]) -> Dict[str, Optional[torch.Tensor]]:
-        return {kwarg: self.get(name) for kwarg, name in reads.items()}
+    def resolve(self, reads: Mapping[str, Read]) -> Dict[str, object]:
+        """``{kwarg: tensor}``, or a list of tensors where the kwarg reads a list of names."""
+        return {kwarg: [self.get(n) for n in read] if isinstance(read, tuple) else self.get(read)
+                for kwarg, read in reads.items()}

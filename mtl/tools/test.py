@@ -42,6 +42,7 @@ def main():
         load_baselines(args.baselines)  # a missing or malformed directory fails before testing
     cfg = load_config(args)
     cfg.load_from, cfg.resume = args.checkpoint, False
+    cfg.load_renames = {}  # the checkpoint is this config's own: its keys need no renaming
     if args.tta:
         cfg.model.test_cfg = dict(cfg.model.get('test_cfg') or {}, flip=args.tta == 'flip')
     tta = 'flip' if (cfg.model.get('test_cfg') or {}).get('flip') else 'none'

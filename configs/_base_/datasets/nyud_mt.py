@@ -30,6 +30,6 @@ evaluators = dict(
     seg=dict(type='SegMetric', num_classes={{_base_.num_classes}},
              class_names={{_base_.class_names}}),
     normals=dict(type='NormalMetric'),
-    contours=dict(type='ContourMetric'))
+    contours=dict(type='BoundaryFMetric'))
 val_evaluator = list(evaluators.values())
 test_evaluator = val_evaluator

@@ -40,3 +40,10 @@ test_dataloader = dict(split_loader, persistent_workers=False,
 depth_evaluator = dict(type='DepthMetric', depth_caps=(4, 6, 8))
 val_evaluator = [depth_evaluator, dict(type='SegMetric')]
 test_evaluator = val_evaluator
+# For configs that predict normals and contours (SynthRooms renders both exactly):
+# val_evaluator = [..., {{_base_.normals_evaluator}}, {{_base_.boundary_evaluator}}].
+# BoundaryFMetric is the BSDS F-measure with a matching tolerance (0.011 of the diagonal, as
+# on NYUD-MT), comparable with published numbers; ContourMetric, pixel exact and faster, is
+# the option for exact labels and quick validation (docs/nyudmt.md, "Edge metrics").
+normals_evaluator = dict(type='NormalMetric')
+boundary_evaluator = dict(type='BoundaryFMetric')

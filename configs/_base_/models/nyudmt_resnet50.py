@@ -34,7 +34,9 @@ task_losses = dict(
     normals={'normals.l1': dict(type='MaskedL1Loss')},
     contours={'contours.bce': dict(type='BalancedBCELoss')})
 losses = {name: loss for group in task_losses.values() for name, loss in group.items()}
-loss_weights = {'depth.l1': 1.0, 'seg.ce': 1.0, 'normals.l1': 10.0, 'contours.bce': 50.0}
+# nested by task (FixedWeighting accepts it): a single-task config takes its task's entry
+loss_weights = dict(depth={'l1': 1.0}, seg={'ce': 1.0}, normals={'l1': 10.0},
+                    contours={'bce': 50.0})
 
 model = dict(
     type='MultiTaskModel',

@@ -1,0 +1,11 @@
+"""``python tools/compare_combiners.py ...`` is ``mtl compare-combiners ...``; the tool lives in mtl/tools/compare_combiners.py."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mtl
+from mtl.tools.compare_combiners import *  # noqa: E402,F401,F403
+from mtl.tools.compare_combiners import main  # noqa: E402
+from mtl.utils.cli import run_tool  # noqa: E402
+
+if __name__ == '__main__':
+    run_tool(main)
