@@ -305,8 +305,8 @@ def test_nyudmt_nddr_config_is_resnet50_per_task_with_a_layer_after_each_stage()
     assert {n: (i.after_stage, list(i.tasks), i.alpha_same, i.alpha_cross)
             for n, i in cfg.model.interactions.items()} == {
         f'nddr{k}': (k, NYUDMT_TASKS, 0.9, 0.1) for k in (1, 2, 3, 4)}
-    assert cfg.model.combiner.weights == {'depth': {'l1': 1.0}, 'seg': {'ce': 1.0},
-                                          'normals': {'l1': 10.0}, 'contours': {'bce': 50.0}}
+    assert cfg.model.combiner.weights == {'depth.l1': 1.0, 'seg.ce': 1.0, 'normals.l1': 10.0,
+                                          'contours.bce': 50.0}
 
 
 def test_nyudmt_mtan_config_reads_each_resnet50_stage_and_its_last_bottleneck_input():
