@@ -150,8 +150,8 @@ def synthetic_maps(seed: int, height: int = 90, width: int = 120):
     labels = np.zeros((height, width), np.int32)
     for k in range(4):
         x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
-        cv2.rectangle(labels, (x, y), (x + int(rng.integers(10, 60)), y + int(rng.integers(10, 40))),
-                      k + 1, -1)
+        corner = (x + int(rng.integers(10, 60)), y + int(rng.integers(10, 40)))
+        cv2.rectangle(labels, (x, y), corner, k + 1, -1)
     gt = np.zeros((height, width), bool)
     gt[:, 1:] |= labels[:, 1:] != labels[:, :-1]
     gt[1:] |= labels[1:] != labels[:-1]

@@ -13,6 +13,6 @@ model = dict(
     tasks=dict(contours={{_base_.tasks.contours}}),
     losses={{_base_.task_losses.contours}},
     combiner=dict(type='FixedWeighting',
-                  weights=dict(contours={{_base_.loss_weights.contours}})))
+                  weights={{_base_.task_loss_weights.contours}}))
 val_evaluator = [{{_base_.evaluators.contours}}]
 test_evaluator = val_evaluator

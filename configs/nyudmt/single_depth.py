@@ -13,6 +13,6 @@ model = dict(
     tasks=dict(depth={{_base_.tasks.depth}}),
     losses={{_base_.task_losses.depth}},
     combiner=dict(type='FixedWeighting',
-                  weights=dict(depth={{_base_.loss_weights.depth}})))
+                  weights={{_base_.task_loss_weights.depth}}))
 val_evaluator = [{{_base_.evaluators.depth}}]
 test_evaluator = val_evaluator

@@ -13,6 +13,6 @@ model = dict(
     tasks=dict(normals={{_base_.tasks.normals}}),
     losses={{_base_.task_losses.normals}},
     combiner=dict(type='FixedWeighting',
-                  weights=dict(normals={{_base_.loss_weights.normals}})))
+                  weights={{_base_.task_loss_weights.normals}}))
 val_evaluator = [{{_base_.evaluators.normals}}]
 test_evaluator = val_evaluator

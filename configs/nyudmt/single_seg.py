@@ -13,6 +13,6 @@ model = dict(
     tasks=dict(seg={{_base_.tasks.seg}}),
     losses={{_base_.task_losses.seg}},
     combiner=dict(type='FixedWeighting',
-                  weights=dict(seg={{_base_.loss_weights.seg}})))
+                  weights={{_base_.task_loss_weights.seg}}))
 val_evaluator = [{{_base_.evaluators.seg}}]
 test_evaluator = val_evaluator

@@ -9,10 +9,11 @@
 #   DeepLab-v3+ ASPP heads; our registry's context module is PSPNet's pyramid pooling
 #   (PyramidPoolingDecoder), in the same role (multi-scale context on the dilated feature),
 #   with 256 channels.
-# - `heads`, `task_losses` (per task; `losses`: all of them), `loss_weights`; `tasks` pairs
-#   each head with the decoder. Losses as in the survey's code: L1 for depth and normals on
-#   valid pixels, softmax cross-entropy for segmentation; for edges the class-balanced BCE of
-#   HED (the survey's code fixes the positive weight at 0.95 instead of counting it).
+# - `heads`, `task_losses` and `task_loss_weights` (per task; `losses`, `loss_weights`: all
+#   of them); `tasks` pairs each head with the decoder. Losses as in the survey's code: L1
+#   for depth and normals on valid pixels, softmax cross-entropy for segmentation; for edges
+#   the class-balanced BCE of HED (the survey's code fixes the positive weight at 0.95
+#   instead of counting it).
 #   Weights (our reading of the survey code's weights for these tasks): depth 1, seg 1,
 #   normals 10, edges 50.
 # - `model`: the shared parts only (type, preprocessor, backbone); a top config adds `tasks`,
@@ -34,9 +35,9 @@ task_losses = dict(
     normals={'normals.l1': dict(type='MaskedL1Loss')},
     contours={'contours.bce': dict(type='BalancedBCELoss')})
 losses = {name: loss for group in task_losses.values() for name, loss in group.items()}
-# nested by task (FixedWeighting accepts it): a single-task config takes its task's entry
-loss_weights = dict(depth={'l1': 1.0}, seg={'ce': 1.0}, normals={'l1': 10.0},
-                    contours={'bce': 50.0})
+task_loss_weights = dict(depth={'depth.l1': 1.0}, seg={'seg.ce': 1.0},
+                         normals={'normals.l1': 10.0}, contours={'contours.bce': 50.0})
+loss_weights = {name: w for group in task_loss_weights.values() for name, w in group.items()}
 
 model = dict(
     type='MultiTaskModel',
