@@ -12,8 +12,8 @@ _base_ = [
 stages = (1, 2, 3, 4)
 attention = dict(
     type='MTANAttention', after_stage=0, tasks=('depth', 'seg'), reduction=4,
-    inputs={**{f'u{j}': f'backbone:body.layer{j}.0' for j in stages},
-            **{f'p{j}': f'backbone:body.layer{j}' for j in stages}})
+    inputs=dict(u=[f'backbone:body.layer{j}.0' for j in stages],
+                p=[f'backbone:body.layer{j}' for j in stages]))
 
 model = dict(
     tasks=dict(

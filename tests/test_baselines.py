@@ -12,6 +12,7 @@ from ecosystem_fixtures import synthrooms_meta, tiny_model, write_checkpoint
 from mtl.models.builder import ConfigError
 from mtl.tools import baselines as baselines_tool
 from mtl.tools import test as test_tool
+from mtl.tools import compare_combiners
 from mtl.tools.compare_combiners import baseline_runs, label, mean_std, table
 from mtl.utils.single_task import single_task_config, single_task_model
 
@@ -185,3 +186,20 @@ def test_mean_over_seeds_and_the_comparison_table(tmp_path):
         'DynamicWeightAverage_period=10_temperature=2'
     with pytest.raises(KeyError, match=r"--columns \['seg/iou'\]: not reported by the runs of A"):
         table(rows, ['seg/iou'], {'depth/rmse': 2.0, 'seg/miou': 0.3}, directions)
+
+
+def test_report_only_tabulates_the_finished_runs(tmp_path, monkeypatch, capsys):
+    def write(path, metrics, **extra):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dict(metrics=metrics, **extra)))
+    write(tmp_path / 'PCGrad' / 'seed1' / 'metrics.json', {'depth/rmse': 1.5, 'seg/miou': 0.45})
+    write(tmp_path / 'baselines' / 'depth.json', {'depth/rmse': 2.0})
+    write(tmp_path / 'baselines' / 'seg.json', {'seg/miou': 0.3})
+    monkeypatch.setattr(sys, 'argv', [
+        'compare', str(ROOT / 'configs/balancing/hps_synthrooms_small.py'), '--work-dir', str(tmp_path),
+        '--combiners', 'FixedWeighting', 'PCGrad', '--columns', 'seg/miou', '--report-only'])
+    compare_combiners.main()
+    lines = capsys.readouterr().out.splitlines()
+    # PCGrad seed 1 only: Δm = (+0.25 + 0.5)/2; FixedWeighting has no finished run, no row
+    assert lines[2:] == ['| PCGrad | 0.4500 | 37.50 | 1 |',
+                         '| single-task baselines | 0.3000 | 0.00 | 1 |']

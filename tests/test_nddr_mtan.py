@@ -89,7 +89,7 @@ def test_nddr_lr_mult_reaches_the_optimizer():
 # ---------------------------------------------------------------- MTAN
 def mtan(blocks=((2, 2),), tasks=('a', 'b'), **kwargs):
     """An MTAN attention over blocks of (C_u, C_p), branches as wide as the last p."""
-    widths = {f'{k}{j}': c for j, (u, p) in enumerate(blocks, 1) for k, c in (('u', u), ('p', p))}
+    widths = dict(u=[u for u, _ in blocks], p=[p for _, p in blocks])
     return MTANAttention(list(tasks), {t: blocks[-1][1] for t in tasks}, widths, **kwargs)
 
 
@@ -106,7 +106,7 @@ def test_mtan_zero_logit_mask_halves_the_shared_feature():
     for task in 'ab':
         set_logit_bias(unit, task, 0, 0.0)
     p, u = torch.randn(2, 2, 4, 6), torch.randn(2, 2, 4, 6)
-    out = unit({'a': torch.zeros(2, 2, 4, 6), 'b': torch.zeros(2, 2, 4, 6)}, u1=u, p1=p)
+    out = unit({'a': torch.zeros(2, 2, 4, 6), 'b': torch.zeros(2, 2, 4, 6)}, u=[u], p=[p])
     assert torch.allclose(out['a'], 0.5 * p) and torch.allclose(out['b'], 0.5 * p)
 
 
@@ -115,7 +115,7 @@ def test_mtan_masks_are_per_task_and_per_channel():
     set_logit_bias(unit, 'a', 0, [torch.log(torch.tensor(3.0)), 0.0])  # sigmoid(ln 3) = 0.75
     set_logit_bias(unit, 'b', 0, [-torch.log(torch.tensor(3.0)), 50.0])  # 0.25, ~1
     p = plane(4, 8)
-    out = unit({'a': p, 'b': p}, u1=torch.randn(1, 2, 2, 2), p1=p)
+    out = unit({'a': p, 'b': p}, u=torch.randn(1, 2, 2, 2), p=p)  # one block: one tensor each
     assert torch.allclose(out['a'], plane(3.0, 4.0))  # (0.75·4, 0.5·8)
     assert torch.allclose(out['b'], plane(1.0, 8.0))  # (0.25·4, 1·8)
 
@@ -125,7 +125,7 @@ def test_mtan_second_block_reads_u_and_the_refined_pooled_first_attention():
     unit = mtan(blocks=((2, 3), (4, 5))).eval()
     u1, p1 = torch.randn(1, 2, 8, 8), torch.randn(1, 3, 8, 8)
     u2, p2 = torch.randn(1, 4, 4, 4), torch.randn(1, 5, 4, 4)
-    out = unit({'a': p2, 'b': p2}, u1=u1, p1=p1, u2=u2, p2=p2)
+    out = unit({'a': p2, 'b': p2}, u=[u1, u2], p=[p1, p2])
     for task in 'ab':
         a1 = unit.attention[task][0](u1)
         previous = torch.nn.functional.max_pool2d(unit.refine[0](a1 * p1), 2)  # the paper's 2×2 pooling
@@ -156,7 +156,8 @@ def test_mtan_shapes_and_gradients_reach_the_shared_features_of_every_block():
                   u3=torch.randn(2, 5, 4, 6), p3=torch.randn(2, 5, 4, 6))  # block 3 dilated: same size
     for value in shared.values():
         value.requires_grad_(True)
-    out = unit({'a': torch.zeros(2, 5, 4, 6), 'b': torch.zeros(2, 5, 4, 6)}, **shared)
+    out = unit({'a': torch.zeros(2, 5, 4, 6), 'b': torch.zeros(2, 5, 4, 6)},
+               u=[shared[f'u{j}'] for j in (1, 2, 3)], p=[shared[f'p{j}'] for j in (1, 2, 3)])
     assert {t: tuple(v.shape) for t, v in out.items()} == {'a': (2, 5, 4, 6), 'b': (2, 5, 4, 6)}
     out['a'].sum().backward()
     for name, value in shared.items():
@@ -167,35 +168,34 @@ def test_mtan_shapes_and_gradients_reach_the_shared_features_of_every_block():
 
 
 @pytest.mark.parametrize('widths, message', [
-    (dict(u1=2, p1=2, p2=2), r'inputs.u2 is missing: block 2 needs both u2'),
-    (dict(u1=2, p1=2, u3=2, p3=2), r'blocks 1…L without gaps .* got blocks \[1, 3\]'),
-    (dict(u1=2, p1=2, x1=2), r'inputs.x1: MTANAttention reads u1, p1, u2, p2'),
-    (dict(u1=2, p1=3), r'attended p1 \(3 channels\), but the branches of \{.a.: 2, .b.: 2\}'),
+    (dict(p=[2, 2]), r'reads inputs=dict\(u=\[...\], p=\[...\]\) .*; inputs.u is missing'),
+    (dict(u=[2, 2], p=[2]), r'inputs.u names 2 blocks and inputs.p 1: give one u and one p per block'),
+    (dict(u=[2], p=[3]), r'attended last p \(3 channels\), but the branches of \{.a.: 2, .b.: 2\}'),
 ])
 def test_mtan_bad_configurations(widths, message):
     with pytest.raises(ValueError, match=message):
         MTANAttention(['a', 'b'], dict(a=2, b=2), widths)
     with pytest.raises(ValueError, match='reduction must be a positive integer'):
-        MTANAttention(['a', 'b'], dict(a=2, b=2), dict(u1=2, p1=2), reduction=0)
+        MTANAttention(['a', 'b'], dict(a=2, b=2), dict(u=2, p=2), reduction=0)
 
 
 def test_mtan_config_errors_name_the_interaction_key():
     cfg = load('mtan_synthrooms.py')
     cfg.model.backbone.model_name = 'resnet10t'
     inputs = cfg.model.interactions.attention.inputs
-    inputs['p4'] = 'backbone:body.layer3'  # 256 channels; the decoders start from layer4's 512
+    inputs.p[-1] = 'backbone:body.layer3'  # 256 channels; the decoders start from layer4's 512
     with pytest.raises(ConfigError, match=r'model.interactions.attention: MTANAttention gives each '
-                                          r'task the attended p4 \(256 channels\)'):
+                                          r'task the attended last p \(256 channels\)'):
         MODELS.build(cfg.model)
-    inputs['p4'] = 'backbone:body.layer9'
+    inputs.p[-1] = 'backbone:body.layer9'
     with pytest.raises(ConfigError, match=r'model.backbone has no sub-module "body.layer9".*similar'):
         MODELS.build(cfg.model)
 
 
 def test_mtan_u_and_p_of_different_resolutions_is_an_error():
     unit = mtan()
-    with pytest.raises(ValueError, match=r'block 1: u1 is \(4, 4\) and p1 \(2, 2\)'):
-        unit({'a': plane(1, 1)}, u1=torch.zeros(1, 2, 4, 4), p1=torch.zeros(1, 2, 2, 2))
+    with pytest.raises(ValueError, match=r'block 1: u is \(4, 4\) and p \(2, 2\)'):
+        unit({'a': plane(1, 1)}, u=[torch.zeros(1, 2, 4, 4)], p=[torch.zeros(1, 2, 2, 2)])
 
 
 # ---------------------------------------------------------------- configs
@@ -269,7 +269,7 @@ def tiny_nyudmt(cfg: Config, root: Path) -> Config:
             if node.get('type') == 'PyramidPoolingDecoder':
                 node['channels'] = 8
             if node.get('type') == 'MTANAttention':
-                node['inputs'] = {k: re.sub(r'(layer\d)\.\d+$', r'\1.0', v) for k, v in node['inputs'].items()}
+                node['inputs']['u'] = [re.sub(r'(layer\d)\.\d+$', r'\1.0', v) for v in node['inputs']['u']]
             for value in node.values():
                 shrink(value)
         elif isinstance(node, (list, tuple)):
@@ -305,18 +305,18 @@ def test_nyudmt_nddr_config_is_resnet50_per_task_with_a_layer_after_each_stage()
     assert {n: (i.after_stage, list(i.tasks), i.alpha_same, i.alpha_cross)
             for n, i in cfg.model.interactions.items()} == {
         f'nddr{k}': (k, NYUDMT_TASKS, 0.9, 0.1) for k in (1, 2, 3, 4)}
-    assert cfg.model.combiner.weights == {'depth': {'l1': 1.0}, 'seg': {'ce': 1.0},
-                                          'normals': {'l1': 10.0}, 'contours': {'bce': 50.0}}
+    assert cfg.model.combiner.weights == {'depth.l1': 1.0, 'seg.ce': 1.0, 'normals.l1': 10.0,
+                                          'contours.bce': 50.0}
 
 
 def test_nyudmt_mtan_config_reads_each_resnet50_stage_and_its_last_bottleneck_input():
     cfg = Config.fromfile(str(CONFIGS / 'nyudmt' / 'mtan.py'))
     assert cfg.model.backbone.model_name == 'resnet50' and cfg.model.backbone.pretrained
     attention = cfg.model.interactions.attention
-    assert attention.inputs == {
-        'u1': 'backbone:body.layer1.1', 'u2': 'backbone:body.layer2.2', 'u3': 'backbone:body.layer3.4',
-        'u4': 'backbone:body.layer4.1', 'p1': 'backbone:body.layer1', 'p2': 'backbone:body.layer2',
-        'p3': 'backbone:body.layer3', 'p4': 'backbone:body.layer4'}
+    assert attention.inputs == dict(
+        u=['backbone:body.layer1.1', 'backbone:body.layer2.2', 'backbone:body.layer3.4',
+           'backbone:body.layer4.1'],
+        p=['backbone:body.layer1', 'backbone:body.layer2', 'backbone:body.layer3', 'backbone:body.layer4'])
     assert list(attention.tasks) == NYUDMT_TASKS and attention.after_stage == 0
 
 

@@ -16,8 +16,8 @@ u_blocks = ('layer1.1', 'layer2.2', 'layer3.4', 'layer4.1')
 attention = dict(
     type='MTANAttention', after_stage=0, tasks=('depth', 'seg', 'normals', 'contours'),
     reduction=4,
-    inputs={**{f'u{j}': f'backbone:body.{block}' for j, block in enumerate(u_blocks, 1)},
-            **{f'p{j}': f'backbone:body.layer{j}' for j in (1, 2, 3, 4)}})
+    inputs=dict(u=[f'backbone:body.{block}' for block in u_blocks],
+                p=[f'backbone:body.layer{j}' for j in (1, 2, 3, 4)]))
 
 model = dict(
     tasks={{_base_.tasks}},

@@ -9,7 +9,8 @@ No paper: measurement. Three candidates per round, each over ``--iters`` images 
   size, normalisation, flip averaging when ``model.test_cfg.flip`` is set, outputs at the
   image's size as numpy arrays);
 - ``pytorch``: the exported graph's computation in PyTorch (preprocessing and one forward
-  pass of the predicted tasks, :class:`mtl.apis.export.ExportModule`, ``no_grad``);
+  pass of the predicted tasks, :class:`mtl.apis.export.ExportModule`, ``no_grad``) on
+  images of the size the test pipeline gives the model (NYU's configs halve 480×640);
 - ``onnxruntime``: that graph exported by :func:`mtl.apis.export_onnx` and run by an
   onnxruntime CPU session with as many threads as torch uses.
 
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mtl.apis import export_onnx, inference_model, init_model
+from mtl.apis import export_onnx, inference_model, init_model, test_pipeline
 from mtl.apis.export import ExportModule
 from mtl.benchmark.rounds import format_ratio, interleave, load_cfg, ratio
 
@@ -37,6 +38,14 @@ def build_model(args):
         if 'pretrained' in (load_cfg(args.config).model.get('backbone') or {}):
             options.setdefault('model.backbone.pretrained', False)
     return init_model(args.config, args.checkpoint, cfg_options=options or None)
+
+
+def input_size(model, image: torch.Tensor):
+    """(H, W) the model sees for an ``image`` (H×W×3) after the config's test pipeline."""
+    sample = test_pipeline(model.cfg)({'img': image.permute(2, 0, 1),
+                                       'meta': {'sample_id': 'benchmark',
+                                                'output_size': tuple(image.shape[:2])}})
+    return tuple(sample['img'].shape[-2:])
 
 
 def onnx_session(model, size, directory: str):
@@ -55,10 +64,11 @@ def run(args) -> dict:
     height, width = args.size
     generator = torch.Generator().manual_seed(0)
     images = (torch.rand(args.iters, height, width, 3, generator=generator) * 255).to(torch.uint8)
-    batches = [image.permute(2, 0, 1)[None].float() for image in images]  # 1×3×H×W, 0..255
+    model_size = input_size(model, images[0])
+    batches = [torch.rand(1, 3, *model_size, generator=generator) * 255 for _ in images]
     graph = ExportModule(model, batches[0])
     with tempfile.TemporaryDirectory(prefix='mtl_inference_') as directory:
-        session, names = onnx_session(model, (height, width), directory)
+        session, names = onnx_session(model, model_size, directory)
         with torch.no_grad():
             expected = graph(batches[0])
         got = session.run(None, {'img': batches[0].numpy()})
@@ -83,15 +93,17 @@ def run(args) -> dict:
     speedups = {'onnxruntime_over_pytorch': ratio(times, 'pytorch', 'onnxruntime'),
                 'inference_model_over_pytorch': ratio(times, 'pytorch', 'inference_model')}
     flip = bool((model.cfg.model.get('test_cfg') or {}).get('flip', False))
-    print(f'{height}×{width}, {torch.get_num_threads()} threads, outputs {names}, '
-          f'inference_model flip averaging: {flip}')
+    print(f'{height}×{width} images, the model sees {model_size[0]}×{model_size[1]} (test '
+          f'pipeline); {torch.get_num_threads()} threads, outputs {names}, inference_model '
+          f'flip averaging: {flip}')
     for name, value in medians.items():
         print(f'  {name:<16} {value:8.2f} images/s')
     for label, value in speedups.items():
         print(format_ratio(f'speed {label.replace("_over_", " / ")}', value))
     print(f'largest |onnxruntime − pytorch| output difference: {difference:.2e}')
     return dict(benchmark='inference', config=args.config, checkpoint=args.checkpoint,
-                img_size=[height, width], threads=torch.get_num_threads(), flip=flip,
+                img_size=[height, width], model_input_size=list(model_size),
+                threads=torch.get_num_threads(), flip=flip,
                 outputs=names, images_per_s=rates, median_images_per_s=medians,
                 speed_ratios=speedups, max_abs_difference=difference)
 

@@ -200,8 +200,8 @@ class Branch(nn.Module):
         return self.stages[index](x)
 
     def pure_stage(self, index: int) -> bool:
-        """Whether stage ``index`` computes ``self.stages[index](x)`` and nothing else (no
-        context, no module outside ``stages``), so that branches may share it
+        """Whether stage ``index`` applies ``self.stages[index]`` to its input and nothing
+        else (no context, no module outside ``stages``), so that branches may share it
         (``MultiTaskModel(shared_stages=...)``). True unless ``forward_stage`` is overridden;
         a subclass that overrides it declares its pure stages here."""
         return type(self).forward_stage is Branch.forward_stage

@@ -11,9 +11,10 @@ task's. Branch-out S1-k is ``start=0, stop=k``; a merge-in shares ``start=m, sto
 an interaction at boundary ``m`` has given the tasks one feature. A shared stage is run once
 per forward pass for the tasks that reach it with the same tensor (the branch input when
 ``start=0``); tasks that reach it with different tensors each run it, with the same weights.
-Only stages that compute ``stages[i](x)`` alone can be shared (``Branch.pure_stage``).
-A shared parameter is named after the first task (``named_parameters()`` lists it once), so
-a module prefix of another task (e.g. ``TrainingStagesHook``'s ``frozen``) does not reach it.
+Only stages that apply their own module to their input alone can be shared
+(``Branch.pure_stage``). A shared parameter is named after the first task
+(``named_parameters()`` lists it once), so a module prefix of another task (e.g.
+``TrainingStagesHook``'s ``frozen``) does not reach it.
 """
 from typing import Callable, Dict, List, Tuple
 

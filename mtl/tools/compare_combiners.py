@@ -8,7 +8,9 @@ seeds (``mtl.tools.baselines``, in ``<work-dir>/baselines``, unless ``--baseline
 them); then prints a markdown table: per method the mean ± sample standard deviation over
 the seeds of each ``--columns`` metric and of Δm (Maninis et al., CVPR 2019; Vandenhende et
 al., TPAMI 2021, Eq. 9) against the baselines' means, the baselines in the last row. A run
-folder that already holds ``metrics.json`` is not run again, so an interrupted grid resumes.
+folder that already holds ``metrics.json`` is not run again, so an interrupted grid resumes;
+``--report-only`` trains nothing and tabulates the runs finished so far (the ``seeds`` column
+says how many each row has).
 """
 import argparse
 import copy
@@ -21,7 +23,7 @@ from typing import Dict, List, Sequence
 from mmengine.config import Config, DictAction
 
 from mtl.benchmark.combiners import combiner_cfg
-from mtl.engine.runner_utils import CONFIG_HELP, read_config, run_training
+from mtl.engine.runner_utils import CONFIG_HELP, read_config, read_metrics, run_training
 from mtl.evaluation.delta_m import delta_m, load_baselines, measures
 from mtl.registry import METRICS, MODELS
 from mtl.tools.baselines import run_baselines
@@ -43,6 +45,8 @@ def parse_args():
                         '(tools/baselines.py); default: train them into <work-dir>/baselines')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help=CONFIG_HELP)
     parser.add_argument('--out', help='also write the markdown table to this file')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: tabulate the finished runs (and baselines) only')
     return parser.parse_args()
 
 
@@ -61,7 +65,7 @@ def with_combiner(cfg: Config, spec: str, seed: int) -> Config:
 
 def mean_std(values: Sequence[float], scale: float = 1.0, digits: int = 4) -> str:
     """``mean ± sample std`` (just the mean for one value)."""
-    mean = scale * statistics.fmean(values)
+    mean = round(scale * statistics.fmean(values), digits) + 0.0  # no "-0.00"
     if len(values) < 2:
         return f'{mean:.{digits}f}'
     return f'{mean:.{digits}f} ± {scale * statistics.stdev(values):.{digits}f}'
@@ -108,13 +112,18 @@ def main():
     results: Dict[str, List[Dict[str, float]]] = {spec: [] for spec in specs}
     for i, (spec, seed) in enumerate(runs, 1):
         run_dir = osp.join(work_dir, label(spec), f'seed{seed}')
+        if args.report_only:
+            if osp.isfile(osp.join(run_dir, 'metrics.json')):
+                results[spec].append(read_metrics(osp.join(run_dir, 'metrics.json')))
+            continue
         results[spec].append(run_training(with_combiner(cfg, spec, seed), run_dir,
                                           f'[{i}/{len(runs)}] {spec} seed {seed}'))
     baselines_dir = args.baselines or osp.join(work_dir, 'baselines')
-    if not args.baselines:
+    if not (args.baselines or args.report_only):
         run_baselines(cfg, args.config, baselines_dir, evaluated_tasks(cfg.model), args.seeds)
     baselines = load_baselines(baselines_dir)
-    rows = {**results, 'single-task baselines': baseline_runs(baselines_dir)}
+    finished = {spec: found for spec, found in results.items() if found}
+    rows = {**finished, 'single-task baselines': baseline_runs(baselines_dir)}
     text = table(rows, args.columns, baselines, directions)
     print(text)
     if args.out:

@@ -13,8 +13,8 @@ conv–BN–ReLU that maps â^(j) to the next block's width, followed by the dow
 (2×2 max pooling in the paper) or up-sampling to the next block's resolution.
 
 How it sits in our model: the shared network is the backbone, whose u^(j) and p^(j) this
-interaction reads by name (``backbone:<sub-module>``, see docs/model.md):
-``inputs=dict(u1=..., p1=..., u2=..., p2=..., ...)``, blocks j = 1…L. Placed at the
+interaction reads by name (``backbone:<sub-module>``, see docs/model.md), one list per
+kind: ``inputs=dict(u=[u^(1), …, u^(L)], p=[p^(1), …, p^(L)])``. Placed at the
 branches' input (``after_stage=0``), it replaces each task's feature by its attended
 â_i^(L), which the task's decoder branch then decodes; â_i^(L) must therefore have the
 channels of the branch input (read p^(L) from the level the branches start at).
@@ -30,8 +30,7 @@ Readings (the paper leaves them open or its code differs from the figure):
 - ``reduction`` divides g's output width: 1 is the authors' SegNet code; the survey's
   ResNet MTAN uses 4 (1×1 convolutions on 2048 channels are large).
 """
-import re
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -40,7 +39,7 @@ from torch.nn import functional as F
 from mtl.models.base import Interaction
 from mtl.registry import MODELS
 
-BLOCK_INPUT = re.compile(r'([up])([1-9][0-9]*)$')
+Widths = Union[int, Sequence[int]]
 
 
 def conv_bn(in_channels: int, out_channels: int, kernel_size: int, activation: nn.Module) -> nn.Sequential:
@@ -61,37 +60,34 @@ def resample(x: torch.Tensor, size) -> torch.Tensor:
     return pooled if tuple(pooled.shape[-2:]) == tuple(size) else F.adaptive_max_pool2d(x, size)
 
 
-def block_channels(input_channels: Mapping[str, Optional[int]]) -> list:
-    """``[(C_u, C_p) for j = 1…L]`` from ``{'u1': C, 'p1': C, …}``, checked."""
-    found: Dict[int, Dict[str, int]] = {}
-    for kwarg, width in input_channels.items():
-        match = BLOCK_INPUT.match(kwarg)
-        if not match:
-            raise ValueError(f'inputs.{kwarg}: MTANAttention reads u1, p1, u2, p2, … (block j\'s '
-                             f'intermediate and output features), not "{kwarg}"')
-        found.setdefault(int(match.group(2)), {})[match.group(1)] = width
-    blocks = sorted(found)
-    if not blocks or blocks != list(range(1, len(blocks) + 1)):
-        raise ValueError(f'MTANAttention reads blocks 1…L without gaps (inputs u1, p1, u2, p2, …), '
-                         f'got blocks {blocks}')
-    for j in blocks:
-        if set(found[j]) != {'u', 'p'}:
-            missing = ({'u', 'p'} - set(found[j])).pop()
-            raise ValueError(f'inputs.{missing}{j} is missing: block {j} needs both u{j} (its '
-                             f'intermediate feature) and p{j} (its output)')
-    return [(found[j]['u'], found[j]['p']) for j in blocks]
+def as_list(value):
+    """A kwarg that reads one name gives one value; a list of names, a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def block_channels(input_channels: Mapping[str, Widths]) -> List[Tuple[int, int]]:
+    """``[(C_u, C_p) for j = 1…L]`` from ``{'u': [C_u^(1), …], 'p': [C_p^(1), …]}``, checked."""
+    missing = [kwarg for kwarg in ('u', 'p') if kwarg not in input_channels]
+    if missing:
+        raise ValueError(f'MTANAttention reads inputs=dict(u=[...], p=[...]) (each block\'s '
+                         f'intermediate feature and output, in order); inputs.{missing[0]} is missing')
+    u, p = as_list(input_channels['u']), as_list(input_channels['p'])
+    if len(u) != len(p):
+        raise ValueError(f'inputs.u names {len(u)} blocks and inputs.p {len(p)}: give one u and one p '
+                         f'per block')
+    return list(zip(u, p))
 
 
 @MODELS.register_module()
 class MTANAttention(Interaction):
     """Args:
         tasks, channels: wiring from the model (the tasks, ``{task: C}`` at the boundary).
-        input_channels: wiring from the model: the channels of ``u1, p1, …`` it reads.
+        input_channels: wiring from the model: the channels of the ``u`` and ``p`` it reads.
         reduction: g's output width is C_p^(j) // reduction.
     """
 
     def __init__(self, tasks: Sequence[str], channels: Mapping[str, int],
-                 input_channels: Mapping[str, Optional[int]], reduction: int = 1):
+                 input_channels: Mapping[str, Widths], reduction: int = 1):
         super().__init__()
         if not (isinstance(reduction, int) and reduction >= 1):
             raise ValueError(f'reduction must be a positive integer (g\'s width is C_p // reduction), '
@@ -101,9 +97,9 @@ class MTANAttention(Interaction):
         last_p = blocks[-1][1]
         wrong = {t: c for t, c in channels.items() if c != last_p}
         if wrong:
-            raise ValueError(f'MTANAttention gives each task the attended p{len(blocks)} '
-                             f'({last_p} channels), but the branches of {wrong} start with other '
-                             f'widths: read p{len(blocks)} from the level the branches start at')
+            raise ValueError(f'MTANAttention gives each task the attended last p ({last_p} channels), '
+                             f'but the branches of {wrong} start with other widths: read the last p '
+                             f'from the level the branches start at')
         self.attention = nn.ModuleDict({t: nn.ModuleList() for t in self.tasks})  # g, h per task
         for j, (u, p) in enumerate(blocks):
             width = u if j == 0 else 2 * u  # [u^(j); f(â^(j-1))], f giving u^(j)'s width
@@ -120,17 +116,19 @@ class MTANAttention(Interaction):
         inputs = u if previous is None else torch.cat([u, previous], dim=1)
         return self.attention[task][j](inputs)
 
-    def forward(self, features: Dict[str, torch.Tensor], **shared: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Mapping[str, torch.Tensor], u, p) -> Dict[str, torch.Tensor]:
+        """``u``, ``p``: the blocks' shared features (lists, or one tensor for one block)."""
+        u, p = as_list(u), as_list(p)
+        for j, (u_j, p_j) in enumerate(zip(u, p), 1):
+            if u_j.shape[-2:] != p_j.shape[-2:]:
+                raise ValueError(f'MTANAttention block {j}: u is {tuple(u_j.shape[-2:])} and p '
+                                 f'{tuple(p_j.shape[-2:])}; they must share a resolution')
         out = {}
         for task in self.tasks:  # the incoming features are replaced by the attention path
             previous = None
-            for j in range(len(self.attention[task])):
-                u, p = shared[f'u{j + 1}'], shared[f'p{j + 1}']
-                if u.shape[-2:] != p.shape[-2:]:
-                    raise ValueError(f'MTANAttention block {j + 1}: u{j + 1} is {tuple(u.shape[-2:])} '
-                                     f'and p{j + 1} {tuple(p.shape[-2:])}; they must share a resolution')
-                attended = self.masks(task, j, u, previous) * p  # â^(j) = a^(j) ⊙ p^(j)
-                if j + 1 < len(self.attention[task]):
-                    previous = resample(self.refine[j](attended), shared[f'u{j + 2}'].shape[-2:])
+            for j, (u_j, p_j) in enumerate(zip(u, p)):
+                attended = self.masks(task, j, u_j, previous) * p_j  # â^(j) = a^(j) ⊙ p^(j)
+                if j + 1 < len(u):
+                    previous = resample(self.refine[j](attended), u[j + 1].shape[-2:])
             out[task] = attended
         return out
