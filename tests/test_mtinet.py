@@ -306,11 +306,11 @@ def test_nyudmt_config_is_hrnet18_mtinet_over_four_tasks():
     assert model.heads['seg'].conv[0].in_channels == 270 and model.heads['seg'].out_channels == 40
     assert list(model.predict_plan.outputs) == list(TASKS)
     base = Config.fromfile(str(CONFIGS / '_base_' / 'models' / 'nyudmt_resnet50.py'))
-    for task, weights in base.loss_weights.items():  # the base's losses and weights, at every scale
-        (what, weight), = weights.items()
+    for name, weight in base.loss_weights.items():  # the base's losses and weights, at every scale
+        task, what = name.split('.')
         for output in [task] + [f'{task}@{s}' for s in (1, 2, 3, 4)]:
             assert model.combiner.weights[f'{output}.{what}'] == weight, output
-            assert cfg.model.losses[f'{output}.{what}'] == base.losses[f'{task}.{what}']
+            assert cfg.model.losses[f'{output}.{what}'] == base.losses[name]
 
 
 def test_nyudmt_config_trains_and_tests_on_tiny_files(tmp_path):
