@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from mtl.models.base import Interaction
+from mtl.models.interactions._fusion import fused_tasks
 from mtl.registry import MODELS
 
 
@@ -22,14 +23,9 @@ class CrossStitchUnit(Interaction):
     def __init__(self, tasks: Sequence[str], channels: Mapping[str, int], per_channel: bool = True,
                  alpha_same: float = 0.9, alpha_cross: float = 0.1, lr_mult: float = 100.0):
         super().__init__()
-        tasks = list(tasks)
-        if len(tasks) < 2:
-            raise ValueError(f'A cross-stitch unit connects at least two tasks, got {tasks}')
-        widths = {t: channels[t] for t in tasks}
-        if len(set(widths.values())) != 1:
-            raise ValueError(f'Cross-stitched features must have equal channels, got {widths}')
+        tasks, c = fused_tasks('A cross-stitch unit', tasks, channels)
         self.tasks, self.lr_mult = tasks, lr_mult
-        n, c = len(tasks), next(iter(widths.values()))
+        n = len(tasks)
         alpha = torch.full((n, n), alpha_cross / (n - 1))
         alpha.fill_diagonal_(alpha_same)
         shape = (n, n, c) if per_channel else (n, n, 1)

@@ -12,6 +12,7 @@ from typing import Dict, Mapping, Sequence
 import torch
 
 from mtl.models.base import Interaction
+from mtl.models.interactions._fusion import fused_tasks
 from mtl.registry import MODELS
 
 MODES = ('sum', 'mean')
@@ -23,12 +24,7 @@ class FeatureMerge(Interaction):
 
     def __init__(self, tasks: Sequence[str], channels: Mapping[str, int], mode: str = 'sum'):
         super().__init__()
-        tasks = list(tasks)
-        if len(tasks) < 2:
-            raise ValueError(f'A feature merge joins at least two tasks, got {tasks}')
-        widths = {t: channels[t] for t in tasks}
-        if len(set(widths.values())) != 1:
-            raise ValueError(f'Merged features must have equal channels, got {widths}')
+        tasks, _ = fused_tasks('A feature merge', tasks, channels)
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         self.tasks, self.mode = tasks, mode

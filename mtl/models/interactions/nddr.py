@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from mtl.models.base import Interaction
+from mtl.models.interactions._fusion import fused_tasks
 from mtl.registry import MODELS
 
 
@@ -40,16 +41,9 @@ class NDDRUnit(Interaction):
     def __init__(self, tasks: Sequence[str], channels: Mapping[str, int], alpha_same: float = 0.9,
                  alpha_cross: float = 0.1, bn_momentum: float = 0.05, lr_mult: float = 100.0):
         super().__init__()
-        tasks = list(tasks)
-        if len(tasks) < 2:
-            raise ValueError(f'An NDDR layer fuses at least two tasks, got tasks={tasks}')
-        widths = {t: channels[t] for t in tasks}
-        if len(set(widths.values())) != 1:
-            raise ValueError(f'An NDDR layer fuses features of equal channels (one network per '
-                             f'task of the same shape), got {widths}: place it at a boundary '
-                             f'where the branches have equal widths')
+        tasks, c = fused_tasks('An NDDR layer', tasks, channels)
         self.tasks, self.lr_mult = tasks, lr_mult
-        n, c = len(tasks), next(iter(widths.values()))
+        n = len(tasks)
         self.fuse = nn.ModuleDict()
         for i, task in enumerate(tasks):
             conv = nn.Conv2d(n * c, c, 1, bias=False)
