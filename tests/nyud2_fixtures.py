@@ -170,3 +170,16 @@ def make_nyud_mt_root(root: Path, ids_train: Sequence[str], ids_val: Sequence[st
             edge = np.zeros((HEIGHT, WIDTH), np.float32)
             edge[:, WIDTH // 2] = 1.0
             np.save(root / 'edge' / f'{sample_id}.npy', edge)
+
+
+def tiny_nyud_mt_run(cfg, root: Path) -> None:
+    """Point a NYUD-MT config at the tiny tree in ``root``: crops of 8x12, batch 2, one epoch
+    validated once, loaders in the main process, no pictures or TensorBoard."""
+    cfg.train_dataloader.dataset.pipeline[0]['crop_size'] = (8, 12)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = str(root)
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg.update(max_epochs=1, val_interval=1)
+    cfg.default_hooks.visualization.num_val_samples = 0
+    cfg.vis_backends = cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]

@@ -14,7 +14,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
-from nyud2_fixtures import make_nyud_mt_root
+from nyud2_fixtures import make_nyud_mt_root, tiny_nyud_mt_run
 from mtl.models.builder import ConfigError
 from mtl.models.interactions.mtan import MTANAttention, resample
 from mtl.models.interactions.nddr import NDDRUnit
@@ -276,14 +276,7 @@ def tiny_nyudmt(cfg: Config, root: Path) -> Config:
             for value in node:
                 shrink(value)
     shrink(cfg.model)
-    cfg.train_dataloader.dataset.pipeline[0]['crop_size'] = (8, 12)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False)
-        cfg[loader].dataset.data_root = str(root)
-    cfg.train_dataloader.batch_size = 2
-    cfg.train_cfg.update(max_epochs=1, val_interval=1)
-    cfg.default_hooks.visualization.num_val_samples = 0
-    cfg.vis_backends = cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    tiny_nyud_mt_run(cfg, root)
     return cfg
 
 

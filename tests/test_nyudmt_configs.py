@@ -13,7 +13,7 @@ from mtl.registry import MODELS
 from mtl.utils.single_task import single_task_config
 
 from jiao_fixtures import one_thread  # noqa: F401  (autouse)
-from nyud2_fixtures import make_nyud_mt_root
+from nyud2_fixtures import make_nyud_mt_root, tiny_nyud_mt_run
 
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 TASKS = ('depth', 'seg', 'normals', 'contours')
@@ -56,14 +56,7 @@ def nyud_mt_root(tmp_path, shared_data):
 def runner_for(cfg: Config, root: Path, work_dir: Path) -> Runner:
     """Two training iterations (batch 2, crops of 8x12) and one evaluation of the test split."""
     tiny(cfg.model)
-    cfg.train_dataloader.dataset.pipeline[0]['crop_size'] = (8, 12)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False)
-        cfg[loader].dataset.data_root = str(root)
-    cfg.train_dataloader.batch_size = 2
-    cfg.train_cfg.update(max_epochs=1, val_interval=1)
-    cfg.default_hooks.visualization.num_val_samples = 0
-    cfg.vis_backends = cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    tiny_nyud_mt_run(cfg, root)
     cfg.work_dir, cfg.log_level = str(work_dir), 'WARNING'
     keys = set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'}
     return Runner(**{k: v for k, v in cfg.items() if k in keys})
